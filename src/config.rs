@@ -1,0 +1,125 @@
+//! Command-line flags and environment variables (`GAMELIFT_EMULATOR_<FLAG>`), parsed by clap
+//! into `Config`. `Config::for_tests()` gives the in-process tests a configuration without
+//! going through the command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::model::Settings;
+
+/// gamelift-emulator: a local, offline emulator of the Amazon GameLift API.
+#[derive(Debug, Parser)]
+#[command(name = "gamelift-emulator", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Server configuration.
+    #[command(flatten)]
+    pub config: Config,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Exit 0 if the emulator at --bind answers its health endpoint, else 1 (for container
+    /// HEALTHCHECKs, which have no curl).
+    Healthcheck,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "GAMELIFT_EMULATOR_BIND", default_value = "127.0.0.1:9080")]
+    pub bind: SocketAddr,
+
+    /// The AWS Region this endpoint serves (home Region of fleets, used in ARNs).
+    #[arg(long, env = "GAMELIFT_EMULATOR_REGION", default_value = "us-east-1")]
+    pub region: String,
+
+    /// The account ID used in ARNs that carry one.
+    #[arg(long, env = "GAMELIFT_EMULATOR_ACCOUNT_ID", default_value = "123456789012")]
+    pub account_id: String,
+
+    /// Fixtures file to load at start and on reset (default: the built-in fixtures/default.json).
+    #[arg(long, env = "GAMELIFT_EMULATOR_FIXTURES", conflicts_with = "no_fixtures")]
+    pub fixtures: Option<PathBuf>,
+
+    /// Start with no fleets and no aliases.
+    #[arg(long, env = "GAMELIFT_EMULATOR_NO_FIXTURES")]
+    pub no_fixtures: bool,
+
+    /// Time a game session spends ACTIVATING before it becomes ACTIVE (e.g. 500ms, 0s); a
+    /// fleet's own EmulatorActivationDelay in the fixtures wins over it.
+    #[arg(long, env = "GAMELIFT_EMULATOR_GAME_SESSION_ACTIVATION_DELAY", default_value = "500ms", value_parser = parse_duration)]
+    pub game_session_activation_delay: Duration,
+
+    /// Log format.
+    #[arg(long, env = "GAMELIFT_EMULATOR_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+
+    /// Log level or filter (error, warn, info, debug, trace, or a tracing filter directive).
+    #[arg(long, env = "GAMELIFT_EMULATOR_LOG_LEVEL", default_value = "info")]
+    pub log_level: String,
+
+    /// Largest request body accepted (bytes); larger ones get a 413 RequestEntityTooLargeException.
+    #[arg(long, env = "GAMELIFT_EMULATOR_MAX_BODY_SIZE", default_value_t = 8 * 1024 * 1024)]
+    pub max_body_size: usize,
+}
+
+/// Parses durations such as `500ms`, `0s`, `2m`, `30d`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("invalid duration '{s}': {e}"))
+}
+
+impl Config {
+    /// Model settings derived from the flags.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            region: self.region.clone(),
+            account_id: self.account_id.clone(),
+            game_session_activation_delay: self.game_session_activation_delay,
+        }
+    }
+
+    /// Defaults for in-process tests (as if started with no flags, except port 0 and warn logs).
+    pub fn for_tests() -> Self {
+        let cli = Cli::parse_from(["gamelift-emulator", "--bind", "127.0.0.1:0", "--log-level", "warn"]);
+        cli.config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_readme() {
+        let c = Cli::parse_from(["gamelift-emulator"]).config;
+        assert_eq!(c.bind.to_string(), "127.0.0.1:9080");
+        assert_eq!(c.region, "us-east-1");
+        assert_eq!(c.account_id, "123456789012");
+        assert_eq!(c.game_session_activation_delay, Duration::from_millis(500));
+        assert!(c.fixtures.is_none() && !c.no_fixtures);
+    }
+
+    #[test]
+    fn durations_accept_units() {
+        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("30d"), Ok(Duration::from_secs(30 * 86400)));
+        assert!(parse_duration("soon").is_err());
+    }
+}

@@ -1,0 +1,146 @@
+//! The one error type of the emulator: each variant is an AWS error code.
+//!
+//! The model raises these directly (in an emulator the domain rules *are* the AWS error
+//! contract); the protocol layer turns them into the wire envelope every SDK parses
+//! (`__type`, `message`/`Message`, status 400, or 500 for `InternalServiceException`).
+
+use thiserror::Error;
+
+/// An error as a client sees it: an AWS error code and a message.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ApiError {
+    /// The request conflicts with the current state of a resource.
+    #[error("{0}")]
+    Conflict(String),
+    /// No free game-session slot in the fleet location.
+    #[error("{0}")]
+    FleetCapacityExceeded(String),
+    /// The game session has no room for the requested players.
+    #[error("{0}")]
+    GameSessionFull(String),
+    /// A custom game session ID or idempotency token was reused differently.
+    #[error("{0}")]
+    IdempotentParameterMismatch(String),
+    /// A genuine fault inside the emulator (status 500).
+    #[error("{0}")]
+    InternalService(String),
+    /// The fleet or location is not in a state that allows the request.
+    #[error("{0}")]
+    InvalidFleetStatus(String),
+    /// The game session is not in a state that allows the request.
+    #[error("{0}")]
+    InvalidGameSessionStatus(String),
+    /// A parameter is invalid (constraint violations included).
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// A service limit would be exceeded.
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// The resource does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The compute is not ready yet.
+    #[error("{0}")]
+    NotReady(String),
+    /// A tagging request failed.
+    #[error("{0}")]
+    TaggingFailed(String),
+    /// The alias is TERMINAL; the message is the alias's own.
+    #[error("{0}")]
+    TerminalRoutingStrategy(String),
+    /// Authentication failed.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The Region or location is not supported.
+    #[error("{0}")]
+    UnsupportedRegion(String),
+    /// The body could not be decoded, or a member has the wrong type (protocol-level).
+    #[error("{0}")]
+    Serialization(String),
+    /// The operation is not part of the GameLift API (protocol-level).
+    #[error("{0}")]
+    UnknownOperation(String),
+    /// The operation exists in GameLift but the emulator does not implement it yet.
+    #[error("{0}")]
+    UnsupportedOperation(String),
+    /// The request body exceeds the emulator's limit (HTTP 413).
+    #[error("{0}")]
+    RequestEntityTooLarge(String),
+}
+
+impl ApiError {
+    /// The short AWS error code, e.g. `NotFoundException`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Conflict(_) => "ConflictException",
+            Self::FleetCapacityExceeded(_) => "FleetCapacityExceededException",
+            Self::GameSessionFull(_) => "GameSessionFullException",
+            Self::IdempotentParameterMismatch(_) => "IdempotentParameterMismatchException",
+            Self::InternalService(_) => "InternalServiceException",
+            Self::InvalidFleetStatus(_) => "InvalidFleetStatusException",
+            Self::InvalidGameSessionStatus(_) => "InvalidGameSessionStatusException",
+            Self::InvalidRequest(_) => "InvalidRequestException",
+            Self::LimitExceeded(_) => "LimitExceededException",
+            Self::NotFound(_) => "NotFoundException",
+            Self::NotReady(_) => "NotReadyException",
+            Self::TaggingFailed(_) => "TaggingFailedException",
+            Self::TerminalRoutingStrategy(_) => "TerminalRoutingStrategyException",
+            Self::Unauthorized(_) => "UnauthorizedException",
+            Self::UnsupportedRegion(_) => "UnsupportedRegionException",
+            Self::Serialization(_) => "SerializationException",
+            Self::UnknownOperation(_) => "UnknownOperationException",
+            Self::UnsupportedOperation(_) => "UnsupportedOperationException",
+            Self::RequestEntityTooLarge(_) => "RequestEntityTooLargeException",
+        }
+    }
+
+    /// Whether the code is a shape of the GameLift model (so CBOR names it
+    /// `com.amazonaws.gamelift#<code>`); protocol-level codes are not.
+    pub fn is_modeled(&self) -> bool {
+        !matches!(
+            self,
+            Self::Serialization(_)
+                | Self::UnknownOperation(_)
+                | Self::UnsupportedOperation(_)
+                | Self::RequestEntityTooLarge(_)
+        )
+    }
+
+    /// The HTTP status: 500 for `InternalServiceException`, 413 for an oversized body, 400
+    /// for everything else (GameLift declares no other status for its errors).
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::InternalService(_) => 500,
+            Self::RequestEntityTooLarge(_) => 413,
+            _ => 400,
+        }
+    }
+
+    /// The message sent as both `message` and `Message`.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::Conflict(m)
+            | Self::FleetCapacityExceeded(m)
+            | Self::GameSessionFull(m)
+            | Self::IdempotentParameterMismatch(m)
+            | Self::InternalService(m)
+            | Self::InvalidFleetStatus(m)
+            | Self::InvalidGameSessionStatus(m)
+            | Self::InvalidRequest(m)
+            | Self::LimitExceeded(m)
+            | Self::NotFound(m)
+            | Self::NotReady(m)
+            | Self::TaggingFailed(m)
+            | Self::TerminalRoutingStrategy(m)
+            | Self::Unauthorized(m)
+            | Self::UnsupportedRegion(m)
+            | Self::Serialization(m)
+            | Self::UnknownOperation(m)
+            | Self::UnsupportedOperation(m)
+            | Self::RequestEntityTooLarge(m) => m,
+        }
+    }
+}
+
+/// Shorthand for results of operations.
+pub type ApiResult<T> = Result<T, ApiError>;

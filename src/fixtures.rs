@@ -1,0 +1,373 @@
+//! Fixtures: fleets and aliases preloaded at start and restored by `POST /_emulator/reset`.
+//!
+//! The file is JSON, `{"Fleets": [...], "Aliases": [...]}`, whose fields reuse GameLift's own
+//! names (FleetId, Name, ComputeType, Status, Locations[].Location/DesiredInstances,
+//! RuntimeConfiguration.ServerProcesses[].ConcurrentExecutions, ResourceCreationLimitPolicy,
+//! NewGameSessionProtectionPolicy, EC2InboundPermissions, RoutingStrategy, ...). Fields that
+//! exist only in the emulator start with `Emulator`. Unknown fields are errors, so a typo does
+//! not silently change a test world. Loading builds a trial world, so every problem (bad JSON,
+//! duplicate IDs, an alias to an unknown fleet) is reported at startup, naming the file and
+//! the entry.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::config::parse_duration;
+use crate::dto::compile_pattern;
+use crate::model::fleet::FleetAttrs;
+use crate::model::{
+    AliasSpec, ComputeType, CreationLimit, FleetSpec, FleetStatus, LocationSpec, Now, ProtectionPolicy,
+    RoutingStrategy, RuntimeConfig, ServerProcess, Settings, World, regions,
+};
+
+/// The fixtures built into the binary.
+pub const DEFAULT_FIXTURES: &str = include_str!("../fixtures/default.json");
+
+/// Parsed, checked fixtures.
+#[derive(Debug, Clone, Default)]
+pub struct Fixtures {
+    fleets: Vec<FleetSpec>,
+    aliases: Vec<AliasSpec>,
+}
+
+/// Why fixtures could not be loaded; the message names the file and the entry.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct FixtureError(pub String);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixtureFile {
+    #[serde(rename = "Fleets", default)]
+    fleets: Vec<FixtureFleet>,
+    #[serde(rename = "Aliases", default)]
+    aliases: Vec<FixtureAlias>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct FixtureFleet {
+    fleet_id: String,
+    name: Option<String>,
+    description: Option<String>,
+    compute_type: Option<String>,
+    status: Option<String>,
+    #[serde(default)]
+    locations: Vec<FixtureLocation>,
+    runtime_configuration: Option<FixtureRuntime>,
+    resource_creation_limit_policy: Option<FixtureLimit>,
+    new_game_session_protection_policy: Option<String>,
+    #[serde(rename = "EC2InboundPermissions", default)]
+    ec2_inbound_permissions: Vec<FixturePermission>,
+    instance_type: Option<String>,
+    fleet_type: Option<String>,
+    operating_system: Option<String>,
+    build_id: Option<String>,
+    script_id: Option<String>,
+    emulator_home_region: Option<String>,
+    emulator_activation_delay: Option<String>,
+    emulator_ip_address: Option<String>,
+    emulator_dns_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct FixtureLocation {
+    location: String,
+    desired_instances: Option<u32>,
+    min_size: Option<u32>,
+    max_size: Option<u32>,
+    status: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct FixtureRuntime {
+    #[serde(default)]
+    server_processes: Vec<FixtureProcess>,
+    max_concurrent_game_session_activations: Option<u32>,
+    game_session_activation_timeout_seconds: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct FixtureProcess {
+    launch_path: String,
+    parameters: Option<String>,
+    concurrent_executions: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct FixtureLimit {
+    new_game_sessions_per_creator: u32,
+    policy_period_in_minutes: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct FixturePermission {
+    from_port: u16,
+    to_port: u16,
+    #[allow(dead_code)]
+    ip_range: Option<String>,
+    #[allow(dead_code)]
+    protocol: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct FixtureAlias {
+    alias_id: String,
+    name: Option<String>,
+    description: Option<String>,
+    routing_strategy: FixtureRouting,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct FixtureRouting {
+    r#type: String,
+    fleet_id: Option<String>,
+    message: Option<String>,
+}
+
+impl Fixtures {
+    /// No fleets, no aliases.
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// The built-in default fixtures.
+    pub fn builtin() -> Result<Self, FixtureError> {
+        Self::parse("built-in fixtures/default.json", DEFAULT_FIXTURES)
+    }
+
+    /// Reads and checks a fixtures file.
+    pub fn load(path: &Path) -> Result<Self, FixtureError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| FixtureError(format!("{}: cannot read fixtures: {e}", path.display())))?;
+        Self::parse(&path.display().to_string(), &text)
+    }
+
+    /// Parses and checks fixtures text; `source` names it in errors.
+    pub fn parse(source: &str, text: &str) -> Result<Self, FixtureError> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let file: FixtureFile = serde_path_to_error::deserialize(de).map_err(|e| {
+            FixtureError(format!("{source}: invalid fixtures at {}: {}", e.path(), e.inner()))
+        })?;
+        let mut fleets = Vec::with_capacity(file.fleets.len());
+        for (i, f) in file.fleets.into_iter().enumerate() {
+            let entry = format!("{source}: Fleets[{i}] ({})", f.fleet_id);
+            fleets.push(fleet_spec(f).map_err(|m| FixtureError(format!("{entry}: {m}")))?);
+        }
+        let mut aliases = Vec::with_capacity(file.aliases.len());
+        for (i, a) in file.aliases.into_iter().enumerate() {
+            let entry = format!("{source}: Aliases[{i}] ({})", a.alias_id);
+            aliases.push(alias_spec(a).map_err(|m| FixtureError(format!("{entry}: {m}")))?);
+        }
+        let fixtures = Self { fleets, aliases };
+        fixtures.check(source)?;
+        Ok(fixtures)
+    }
+
+    /// Builds the world once, reporting the first entry the model refuses.
+    fn check(&self, source: &str) -> Result<(), FixtureError> {
+        let now = Now { at: tokio::time::Instant::now(), wall_ms: 0 };
+        let mut world = World::new(Settings::for_tests());
+        for (i, f) in self.fleets.iter().enumerate() {
+            world.insert_fleet(f.clone(), now).map_err(|e| {
+                FixtureError(format!(
+                    "{source}: Fleets[{i}] ({}): {}",
+                    f.id.as_deref().unwrap_or("?"),
+                    e.message()
+                ))
+            })?;
+        }
+        for (i, a) in self.aliases.iter().enumerate() {
+            world.insert_alias(a.clone(), now).map_err(|e| {
+                FixtureError(format!(
+                    "{source}: Aliases[{i}] ({}): {}",
+                    a.id.as_deref().unwrap_or("?"),
+                    e.message()
+                ))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// A world holding these fixtures.
+    pub fn build_world(&self, settings: Settings, now: Now) -> World {
+        let mut world = World::new(settings);
+        // `check` already built these once, so the model accepts every entry.
+        for f in &self.fleets {
+            let _ = world.insert_fleet(f.clone(), now);
+        }
+        for a in &self.aliases {
+            let _ = world.insert_alias(a.clone(), now);
+        }
+        world
+    }
+
+    /// Number of fleets and aliases.
+    pub fn len(&self) -> (usize, usize) {
+        (self.fleets.len(), self.aliases.len())
+    }
+}
+
+fn parse_status(s: Option<&str>, what: &str) -> Result<FleetStatus, String> {
+    match s {
+        None => Ok(FleetStatus::Active),
+        Some(s) => FleetStatus::parse(s).ok_or_else(|| format!("unknown {what} status '{s}'")),
+    }
+}
+
+fn fleet_spec(f: FixtureFleet) -> Result<FleetSpec, String> {
+    if !compile_pattern(r"^[a-z]*fleet-[a-zA-Z0-9\-]+").is_match(&f.fleet_id) || f.fleet_id.len() > 128 {
+        return Err("FleetId must look like fleet-<id> (pattern ^[a-z]*fleet-[a-zA-Z0-9-]+)".into());
+    }
+    let compute_type = match f.compute_type.as_deref() {
+        None => ComputeType::Ec2,
+        Some(c) => {
+            ComputeType::parse(c).ok_or_else(|| format!("unknown ComputeType '{c}' (EC2 or ANYWHERE)"))?
+        }
+    };
+    let status = parse_status(f.status.as_deref(), "fleet")?;
+    let mut locations = Vec::with_capacity(f.locations.len());
+    for l in &f.locations {
+        if !regions::is_aws_region(&l.location) && !regions::is_custom_location_name(&l.location) {
+            return Err(format!(
+                "Location '{}' is neither an AWS Region nor a custom-... location",
+                l.location
+            ));
+        }
+        if locations.iter().any(|x: &LocationSpec| x.name == l.location) {
+            return Err(format!("Location '{}' is listed twice", l.location));
+        }
+        let desired = l.desired_instances.unwrap_or(u32::from(compute_type == ComputeType::Ec2));
+        locations.push(LocationSpec {
+            name: l.location.clone(),
+            desired,
+            min: l.min_size.unwrap_or(0),
+            max: l.max_size.unwrap_or(desired.max(1)),
+            // A location without its own Status shares the fleet's.
+            status: match l.status.as_deref() {
+                None => status,
+                s => parse_status(s, "location")?,
+            },
+        });
+    }
+    let runtime = match f.runtime_configuration {
+        Some(r) => RuntimeConfig {
+            server_processes: r
+                .server_processes
+                .into_iter()
+                .map(|p| ServerProcess {
+                    launch_path: p.launch_path,
+                    parameters: p.parameters,
+                    concurrent_executions: p.concurrent_executions,
+                })
+                .collect(),
+            max_concurrent_activations: r.max_concurrent_game_session_activations,
+            activation_timeout_seconds: r.game_session_activation_timeout_seconds,
+        },
+        None => RuntimeConfig {
+            server_processes: vec![ServerProcess {
+                launch_path: "/local/game/server".into(),
+                parameters: None,
+                concurrent_executions: 1,
+            }],
+            ..Default::default()
+        },
+    };
+    if runtime.server_processes.iter().any(|p| p.concurrent_executions == 0) {
+        return Err("RuntimeConfiguration.ServerProcesses[].ConcurrentExecutions must be at least 1".into());
+    }
+    let protection = match f.new_game_session_protection_policy.as_deref() {
+        None => ProtectionPolicy::NoProtection,
+        Some(p) => ProtectionPolicy::parse(p).ok_or_else(|| {
+            format!("unknown NewGameSessionProtectionPolicy '{p}' (NoProtection or FullProtection)")
+        })?,
+    };
+    let activation_delay = f.emulator_activation_delay.as_deref().map(parse_duration).transpose()?;
+    if let Some(home) = &f.emulator_home_region
+        && !regions::is_aws_region(home)
+    {
+        return Err(format!("EmulatorHomeRegion '{home}' is not an AWS Region"));
+    }
+    Ok(FleetSpec {
+        id: Some(f.fleet_id.clone()),
+        name: f.name.unwrap_or(f.fleet_id),
+        description: f.description,
+        compute_type,
+        status,
+        home_region: f.emulator_home_region,
+        locations,
+        runtime,
+        protection,
+        creation_limit: f.resource_creation_limit_policy.map(|l| CreationLimit {
+            per_creator: l.new_game_sessions_per_creator,
+            period_minutes: l.policy_period_in_minutes,
+        }),
+        activation_delay,
+        ip_address: f.emulator_ip_address,
+        dns_name: f.emulator_dns_name,
+        base_port: f.ec2_inbound_permissions.first().map_or(7777, |p| p.from_port.min(p.to_port).max(1)),
+        attrs: FleetAttrs {
+            instance_type: f.instance_type,
+            fleet_type: f.fleet_type,
+            operating_system: f.operating_system,
+            build_id: f.build_id,
+            script_id: f.script_id,
+        },
+    })
+}
+
+fn alias_spec(a: FixtureAlias) -> Result<AliasSpec, String> {
+    if !a.alias_id.starts_with("alias-") || a.alias_id.len() < 7 || a.alias_id.contains(char::is_whitespace) {
+        return Err("AliasId must look like alias-<id>".into());
+    }
+    let routing = match a.routing_strategy.r#type.as_str() {
+        "SIMPLE" => RoutingStrategy::Simple {
+            fleet_id: a.routing_strategy.fleet_id.ok_or("a SIMPLE RoutingStrategy needs a FleetId")?.into(),
+        },
+        "TERMINAL" => RoutingStrategy::Terminal { message: a.routing_strategy.message.unwrap_or_default() },
+        other => return Err(format!("unknown RoutingStrategy Type '{other}' (SIMPLE or TERMINAL)")),
+    };
+    Ok(AliasSpec {
+        id: Some(a.alias_id.clone()),
+        name: a.name.unwrap_or(a.alias_id),
+        description: a.description,
+        routing,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_fixtures_load() {
+        let f = Fixtures::builtin().unwrap();
+        assert_eq!(f.len(), (4, 2));
+    }
+
+    fn err(text: &str) -> String {
+        Fixtures::parse("f.json", text).unwrap_err().0
+    }
+
+    #[test]
+    fn broken_fixtures_name_the_file_and_entry() {
+        assert!(err("{").starts_with("f.json: invalid fixtures"));
+        let dup = r#"{"Fleets":[{"FleetId":"fleet-1"},{"FleetId":"fleet-1"}]}"#;
+        assert_eq!(err(dup), "f.json: Fleets[1] (fleet-1): A fleet with ID fleet-1 already exists.");
+        let dangling =
+            r#"{"Aliases":[{"AliasId":"alias-1","RoutingStrategy":{"Type":"SIMPLE","FleetId":"fleet-9"}}]}"#;
+        assert_eq!(err(dangling), "f.json: Aliases[0] (alias-1): Fleet fleet-9 not found.");
+        let typo = r#"{"Fleets":[{"FleetId":"fleet-1","Nmae":"x"}]}"#;
+        assert!(err(typo).contains("Fleets[0]"), "{}", err(typo));
+        let bad_loc = r#"{"Fleets":[{"FleetId":"fleet-1","Locations":[{"Location":"mars-1"}]}]}"#;
+        assert!(err(bad_loc).starts_with("f.json: Fleets[0] (fleet-1): Location 'mars-1'"));
+    }
+}

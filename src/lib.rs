@@ -1,0 +1,69 @@
+//! gamelift-emulator: a local, offline emulator of the Amazon GameLift API.
+//!
+//! Point boto3, the AWS CLI or any AWS SDK at it (`endpoint_url`) and lobby services,
+//! matchmakers and test harnesses behave as they would against AWS: both wire protocols
+//! (AWS JSON 1.1 and Smithy RPC v2 CBOR) on one port, GameLift's validation and error names,
+//! IDs and ARNs shaped as AWS shapes them, and lifecycles that move in time.
+//!
+//! # Layout
+//! Dependencies run one way: `protocol` → `ops` → `model`.
+//! - `protocol/`: the wire (routing by `X-Amz-Target` or RPC v2 path, codecs, error envelope,
+//!   request IDs) and the `/_emulator/*` control API.
+//! - `ops/`: one function per AWS operation and the dispatch table.
+//! - `dto/`: wire shapes generated from botocore's model, with their constraint checks.
+//! - `model/`: the world (fleets, aliases, game sessions, capacity, timers); no serde, no HTTP.
+//! - `state.rs`: the shared handle (world behind one mutex, clock, config, fixtures).
+//! - `lifecycle.rs`: the driver task that applies timed transitions.
+//! - `fixtures.rs`, `config.rs`, `clock.rs`, `error.rs`.
+//!
+//! See docs/architecture.md for the design and its reasons.
+
+pub mod clock;
+pub mod config;
+pub mod dto;
+pub mod error;
+pub mod fixtures;
+pub mod healthcheck;
+pub mod lifecycle;
+pub mod model;
+pub mod ops;
+pub mod protocol;
+pub mod state;
+
+use std::future::Future;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+pub use error::ApiError;
+pub use fixtures::Fixtures;
+pub use state::Emulator;
+
+/// The HTTP application for `em` (tests call it in-process with `tower::ServiceExt::oneshot`).
+pub fn app(em: Emulator) -> Router {
+    protocol::router(em)
+}
+
+/// Serves `em` on `listener` until `shutdown` resolves, running the lifecycle driver alongside.
+pub async fn run(
+    listener: TcpListener,
+    em: Emulator,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let driver = tokio::spawn(lifecycle::run(em.clone(), {
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        }
+    }));
+    let served = axum::serve(listener, app(em))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        })
+        .await;
+    let _ = driver.await;
+    served
+}

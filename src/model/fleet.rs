@@ -1,0 +1,486 @@
+//! Fleets, their locations and instances, and game-session slot allocation (capacity).
+//!
+//! Capacity of a location = ACTIVE instances × Σ `ConcurrentExecutions` of the runtime
+//! configuration; every game session that has not ended holds one slot (one server process) on
+//! one instance. A slot maps to a port (`base_port + slot`), so two live sessions on one
+//! instance never share a port. Allocation is O(log instances): each location keeps the set
+//! of ACTIVE instances that still have a free slot.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustc_hash::FxHashMap;
+
+use super::{FleetStatus, ProtectionPolicy, wire_enum};
+
+wire_enum!(
+    /// Where a fleet's compute comes from.
+    ComputeType {
+        Ec2 = "EC2",
+        Anywhere = "ANYWHERE",
+    }
+);
+
+wire_enum!(
+    /// Status of an instance as DescribeInstances reports it.
+    InstanceStatus {
+        Pending = "PENDING",
+        Active = "ACTIVE",
+        Terminating = "TERMINATING",
+    }
+);
+
+/// One entry of a runtime configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerProcess {
+    /// Launch path of the server executable.
+    pub launch_path: String,
+    /// Launch parameters.
+    pub parameters: Option<String>,
+    /// How many processes with this configuration run on each instance.
+    pub concurrent_executions: u32,
+}
+
+/// What runs on each instance of a fleet.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RuntimeConfig {
+    /// Server process configurations.
+    pub server_processes: Vec<ServerProcess>,
+    /// `MaxConcurrentGameSessionActivations`.
+    pub max_concurrent_activations: Option<u32>,
+    /// `GameSessionActivationTimeoutSeconds`.
+    pub activation_timeout_seconds: Option<u32>,
+}
+
+impl RuntimeConfig {
+    /// Game-session slots per instance: Σ `ConcurrentExecutions`.
+    pub fn slots_per_instance(&self) -> u32 {
+        self.server_processes.iter().fold(0u32, |acc, p| acc.saturating_add(p.concurrent_executions))
+    }
+}
+
+/// A resource creation limit policy: at most `per_creator` new sessions per creator within
+/// `period_minutes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CreationLimit {
+    /// `NewGameSessionsPerCreator`.
+    pub per_creator: u32,
+    /// `PolicyPeriodInMinutes`.
+    pub period_minutes: u32,
+}
+
+/// How a location is asked to be set up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocationSpec {
+    /// Region code or custom location name.
+    pub name: String,
+    /// Desired instance count.
+    pub desired: u32,
+    /// Minimum instance count.
+    pub min: u32,
+    /// Maximum instance count.
+    pub max: u32,
+    /// Status the location starts in.
+    pub status: FleetStatus,
+}
+
+/// Everything needed to put a fleet into the world (from fixtures or CreateFleet).
+#[derive(Debug, Clone)]
+pub struct FleetSpec {
+    /// The fleet ID (generated when absent).
+    pub id: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// EC2 or ANYWHERE.
+    pub compute_type: ComputeType,
+    /// Status the fleet starts in.
+    pub status: FleetStatus,
+    /// Home Region (the emulator's Region when absent).
+    pub home_region: Option<String>,
+    /// Locations; the home Region is added when missing.
+    pub locations: Vec<LocationSpec>,
+    /// Runtime configuration.
+    pub runtime: RuntimeConfig,
+    /// Default protection of new game sessions.
+    pub protection: ProtectionPolicy,
+    /// Resource creation limit policy.
+    pub creation_limit: Option<CreationLimit>,
+    /// Emulator-only: this fleet's game-session activation delay.
+    pub activation_delay: Option<Duration>,
+    /// Emulator-only: the IP address game sessions advertise.
+    pub ip_address: Option<String>,
+    /// Emulator-only: the DNS name game sessions advertise.
+    pub dns_name: Option<String>,
+    /// First port of the server processes (slot 0).
+    pub base_port: u16,
+    /// Descriptive attributes passed through to DescribeFleetAttributes.
+    pub attrs: FleetAttrs,
+}
+
+/// Descriptive fleet attributes the emulator stores and reports but does not act on.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FleetAttrs {
+    /// EC2 instance type.
+    pub instance_type: Option<String>,
+    /// ON_DEMAND or SPOT.
+    pub fleet_type: Option<String>,
+    /// Operating system.
+    pub operating_system: Option<String>,
+    /// Build ID.
+    pub build_id: Option<String>,
+    /// Script ID.
+    pub script_id: Option<String>,
+}
+
+/// One EC2 instance of a fleet location.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    /// Number within its location (stable key).
+    pub no: u32,
+    /// `i-...`
+    pub id: Arc<str>,
+    /// Status.
+    pub status: InstanceStatus,
+    /// Creation time (epoch ms).
+    pub created_ms: i64,
+    used: u32,
+    next_slot: u32,
+    free_slots: Vec<u32>,
+}
+
+impl Instance {
+    fn new(no: u32, status: InstanceStatus, created_ms: i64) -> Self {
+        Self {
+            no,
+            id: super::ids::new_instance_id().into(),
+            status,
+            created_ms,
+            used: 0,
+            next_slot: 0,
+            free_slots: Vec::new(),
+        }
+    }
+
+    /// Slots in use (game sessions that have not ended).
+    pub fn used(&self) -> u32 {
+        self.used
+    }
+
+    fn take_slot(&mut self, capacity: u32) -> Option<u32> {
+        if self.used >= capacity {
+            return None;
+        }
+        let slot = match self.free_slots.pop() {
+            Some(s) => s,
+            None if self.next_slot < capacity => {
+                self.next_slot += 1;
+                self.next_slot - 1
+            }
+            None => return None,
+        };
+        self.used += 1;
+        Some(slot)
+    }
+
+    fn release_slot(&mut self, slot: u32) {
+        self.used = self.used.saturating_sub(1);
+        if slot + 1 == self.next_slot {
+            self.next_slot -= 1;
+        } else {
+            self.free_slots.push(slot);
+        }
+    }
+}
+
+/// One location (home Region, remote Region or custom location) of a fleet.
+#[derive(Debug, Clone)]
+pub struct FleetLocation {
+    /// Region code or custom location name.
+    pub name: Arc<str>,
+    /// Location status.
+    pub status: FleetStatus,
+    /// Desired instances.
+    pub desired: u32,
+    /// Minimum instances.
+    pub min: u32,
+    /// Maximum instances.
+    pub max: u32,
+    /// Instances by number.
+    pub instances: BTreeMap<u32, Instance>,
+    next_instance: u32,
+    with_room: BTreeSet<u32>,
+    /// Every game session in this location, in creation order (purged ones leave).
+    pub sessions: BTreeSet<u64>,
+}
+
+impl FleetLocation {
+    fn new(spec: &LocationSpec, now_ms: i64, slots: u32) -> Self {
+        let mut loc = Self {
+            name: spec.name.as_str().into(),
+            status: spec.status,
+            desired: spec.desired,
+            min: spec.min,
+            max: spec.max,
+            instances: BTreeMap::new(),
+            next_instance: 0,
+            with_room: BTreeSet::new(),
+            sessions: BTreeSet::new(),
+        };
+        let status =
+            if spec.status == FleetStatus::Active { InstanceStatus::Active } else { InstanceStatus::Pending };
+        for _ in 0..spec.desired {
+            loc.add_instance(status, now_ms, slots);
+        }
+        loc
+    }
+
+    fn add_instance(&mut self, status: InstanceStatus, now_ms: i64, slots: u32) -> u32 {
+        let no = self.next_instance;
+        self.next_instance += 1;
+        self.instances.insert(no, Instance::new(no, status, now_ms));
+        if status == InstanceStatus::Active && slots > 0 {
+            self.with_room.insert(no);
+        }
+        no
+    }
+
+    /// Takes a free slot on an ACTIVE instance: `(instance number, slot)`.
+    pub fn allocate(&mut self, slots: u32) -> Option<(u32, u32)> {
+        let no = *self.with_room.first()?;
+        let inst = self.instances.get_mut(&no)?;
+        let Some(slot) = inst.take_slot(slots) else {
+            self.with_room.remove(&no);
+            return None;
+        };
+        if inst.used >= slots {
+            self.with_room.remove(&no);
+        }
+        Some((no, slot))
+    }
+
+    /// Gives a slot back.
+    pub fn release(&mut self, instance: u32, slot: u32, slots: u32) {
+        if let Some(inst) = self.instances.get_mut(&instance) {
+            inst.release_slot(slot);
+            if inst.status == InstanceStatus::Active && inst.used < slots {
+                self.with_room.insert(instance);
+            }
+        }
+    }
+
+    /// Instances with the given status.
+    pub fn count(&self, status: InstanceStatus) -> u32 {
+        self.instances.values().filter(|i| i.status == status).count() as u32
+    }
+
+    /// Slots in use across instances.
+    pub fn used_slots(&self) -> u32 {
+        self.instances.values().map(|i| i.used).sum()
+    }
+}
+
+/// A fleet.
+#[derive(Debug, Clone)]
+pub struct Fleet {
+    /// `fleet-...`
+    pub id: Arc<str>,
+    /// Fleet ARN (with the account).
+    pub arn: Arc<str>,
+    /// Creation order.
+    pub seq: u64,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// EC2 or ANYWHERE.
+    pub compute_type: ComputeType,
+    /// Fleet status.
+    pub status: FleetStatus,
+    /// Home Region.
+    pub home_region: Arc<str>,
+    /// Locations; `locations[0]` is the home Region.
+    pub locations: Vec<FleetLocation>,
+    /// Runtime configuration.
+    pub runtime: RuntimeConfig,
+    /// Default protection of new game sessions.
+    pub protection: ProtectionPolicy,
+    /// Resource creation limit policy.
+    pub creation_limit: Option<CreationLimit>,
+    /// Emulator-only activation delay (the global one applies when absent).
+    pub activation_delay: Option<Duration>,
+    /// Advertised IP address of game sessions.
+    pub ip_address: Arc<str>,
+    /// Advertised DNS name of game sessions.
+    pub dns_name: Arc<str>,
+    /// Port of slot 0.
+    pub base_port: u16,
+    /// Creation time (epoch ms).
+    pub creation_time_ms: i64,
+    /// Pass-through attributes.
+    pub attrs: FleetAttrs,
+    /// Every game session (until purged), in creation order.
+    pub sessions: BTreeSet<u64>,
+    /// ACTIVE game sessions, in creation order (what SearchGameSessions scans).
+    pub active: BTreeSet<u64>,
+    /// ACTIVE game sessions by property key and value (SearchGameSessions' index).
+    pub props: FxHashMap<Box<str>, FxHashMap<Box<str>, BTreeSet<u64>>>,
+    /// Idempotency tokens and custom game-session IDs → session.
+    pub tokens: FxHashMap<Box<str>, u64>,
+    /// Recent game-session creations per CreatorId (epoch ms), for the creation limits.
+    pub creators: FxHashMap<Box<str>, VecDeque<i64>>,
+}
+
+impl Fleet {
+    /// Builds a fleet from its spec. `home` is the home Region to use when the spec has none.
+    pub(crate) fn from_spec(
+        spec: FleetSpec,
+        id: String,
+        arn: String,
+        home: &str,
+        seq: u64,
+        now_ms: i64,
+    ) -> Self {
+        let home_region: Arc<str> = spec.home_region.as_deref().unwrap_or(home).into();
+        let slots = spec.runtime.slots_per_instance();
+        let mut specs = spec.locations.clone();
+        if let Some(pos) = specs.iter().position(|l| *l.name == *home_region) {
+            let h = specs.remove(pos);
+            specs.insert(0, h);
+        } else {
+            let desired = u32::from(spec.compute_type == ComputeType::Ec2);
+            specs.insert(
+                0,
+                LocationSpec {
+                    name: home_region.to_string(),
+                    desired,
+                    min: 0,
+                    max: desired.max(1),
+                    status: spec.status,
+                },
+            );
+        }
+        let locations = specs.iter().map(|l| FleetLocation::new(l, now_ms, slots)).collect();
+        Self {
+            id: id.into(),
+            arn: arn.into(),
+            seq,
+            name: spec.name,
+            description: spec.description,
+            compute_type: spec.compute_type,
+            status: spec.status,
+            home_region,
+            locations,
+            runtime: spec.runtime,
+            protection: spec.protection,
+            creation_limit: spec.creation_limit.filter(|l| l.per_creator > 0),
+            activation_delay: spec.activation_delay,
+            ip_address: spec.ip_address.as_deref().unwrap_or("127.0.0.1").into(),
+            dns_name: spec.dns_name.as_deref().unwrap_or("localhost").into(),
+            base_port: spec.base_port,
+            creation_time_ms: now_ms,
+            attrs: spec.attrs,
+            sessions: BTreeSet::new(),
+            active: BTreeSet::new(),
+            props: FxHashMap::default(),
+            tokens: FxHashMap::default(),
+            creators: FxHashMap::default(),
+        }
+    }
+
+    /// Index of the named location.
+    pub fn location_index(&self, name: &str) -> Option<usize> {
+        self.locations.iter().position(|l| &*l.name == name)
+    }
+
+    /// The port of a slot: `base_port + slot`, kept within GameLift's 1..=60000.
+    pub fn port_of(&self, slot: u32) -> u16 {
+        let p = u32::from(self.base_port) + slot;
+        if p <= 60000 { p as u16 } else { (1025 + (p - 1025) % (60000 - 1025)) as u16 }
+    }
+
+    /// Adds a session to the search indexes (it became ACTIVE).
+    pub(crate) fn index_active(&mut self, seq: u64, props: &[(Box<str>, Box<str>)]) {
+        self.active.insert(seq);
+        for (k, v) in props {
+            self.props.entry(k.clone()).or_default().entry(v.clone()).or_default().insert(seq);
+        }
+    }
+
+    /// Removes a session from the search indexes (it left ACTIVE).
+    #[allow(dead_code)] // used once sessions can end (TerminateGameSession)
+    pub(crate) fn unindex_active(&mut self, seq: u64, props: &[(Box<str>, Box<str>)]) {
+        self.active.remove(&seq);
+        for (k, v) in props {
+            if let Some(by_value) = self.props.get_mut(k) {
+                if let Some(set) = by_value.get_mut(v) {
+                    set.remove(&seq);
+                    if set.is_empty() {
+                        by_value.remove(v);
+                    }
+                }
+                if by_value.is_empty() {
+                    self.props.remove(k);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loc(desired: u32) -> FleetLocation {
+        FleetLocation::new(
+            &LocationSpec {
+                name: "us-east-1".into(),
+                desired,
+                min: 0,
+                max: desired,
+                status: FleetStatus::Active,
+            },
+            0,
+            2,
+        )
+    }
+
+    #[test]
+    fn allocation_fills_instances_then_reports_no_capacity() {
+        let mut l = loc(2);
+        let got: Vec<_> = (0..4).map(|_| l.allocate(2).unwrap()).collect();
+        assert_eq!(got, vec![(0, 0), (0, 1), (1, 0), (1, 1)]);
+        assert_eq!(l.allocate(2), None);
+        assert_eq!(l.used_slots(), 4);
+    }
+
+    #[test]
+    fn released_slots_are_reused_and_ports_stay_unique_per_instance() {
+        let mut l = loc(1);
+        let a = l.allocate(2).unwrap();
+        let b = l.allocate(2).unwrap();
+        assert_ne!(a.1, b.1);
+        l.release(a.0, a.1, 2);
+        let c = l.allocate(2).unwrap();
+        assert_eq!(c, a);
+        assert_eq!(l.allocate(2), None);
+    }
+
+    #[test]
+    fn pending_instances_give_no_capacity() {
+        let mut l = FleetLocation::new(
+            &LocationSpec {
+                name: "us-east-1".into(),
+                desired: 1,
+                min: 0,
+                max: 1,
+                status: FleetStatus::Activating,
+            },
+            0,
+            2,
+        );
+        assert_eq!(l.allocate(2), None);
+    }
+}

@@ -1,0 +1,595 @@
+//! Game sessions: creation (with routing, idempotency, creator limits and capacity),
+//! activation, and queries.
+//!
+//! A game session lives in `World::sessions` under its creation sequence number; the fleet and
+//! its location index it by that number in creation order, so listing a page costs the page,
+//! not the world. ACTIVE sessions are also indexed by game property (for search).
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::ops::Bound;
+use std::sync::Arc;
+
+use super::fleet::{ComputeType, Fleet};
+use super::search::SessionFields;
+use super::timers::Timer;
+use super::world::{Now, World};
+use super::{
+    FleetStatus, GameSessionStatus, GameSessionStatusReason, PlayerSessionCreationPolicy, ProtectionPolicy,
+    ids, regions,
+};
+use crate::error::{ApiError, ApiResult};
+
+/// A game session.
+#[derive(Debug, Clone)]
+pub struct GameSession {
+    /// Creation sequence number (the key in `World::sessions`).
+    pub seq: u64,
+    /// The game session ID, which is its ARN.
+    pub arn: Arc<str>,
+    /// Fleet ID.
+    pub fleet_id: Arc<str>,
+    /// Fleet ARN.
+    pub fleet_arn: Arc<str>,
+    /// Location name.
+    pub location: Arc<str>,
+    /// Name.
+    pub name: Option<Box<str>>,
+    /// CreatorId.
+    pub creator_id: Option<Box<str>>,
+    /// Game properties, in request order.
+    pub properties: Vec<(Box<str>, Box<str>)>,
+    /// GameSessionData.
+    pub data: Option<Box<str>>,
+    /// MatchmakerData.
+    pub matchmaker_data: Option<Box<str>>,
+    /// MaximumPlayerSessionCount.
+    pub max_players: u32,
+    /// Player sessions counted against the maximum (RESERVED and ACTIVE).
+    pub current_players: u32,
+    /// Status.
+    pub status: GameSessionStatus,
+    /// StatusReason.
+    pub status_reason: Option<GameSessionStatusReason>,
+    /// PlayerSessionCreationPolicy.
+    pub policy: PlayerSessionCreationPolicy,
+    /// ProtectionPolicy.
+    pub protection: ProtectionPolicy,
+    /// CreationTime (epoch ms).
+    pub created_ms: i64,
+    /// TerminationTime (epoch ms).
+    pub terminated_ms: Option<i64>,
+    /// Advertised IP address.
+    pub ip_address: Arc<str>,
+    /// Advertised DNS name.
+    pub dns_name: Arc<str>,
+    /// Port.
+    pub port: u16,
+    /// Where the session runs.
+    pub host: Host,
+    /// Hash of the creating request's parameters (idempotency checks).
+    fingerprint: u64,
+    /// The idempotency token or custom ID that named it, if any.
+    pub token: Option<Box<str>>,
+}
+
+/// Where a game session runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Host {
+    /// A slot on an instance of a timer-driven fleet location.
+    Instance {
+        /// Index in `Fleet::locations`.
+        location: u16,
+        /// Instance number in that location.
+        instance: u32,
+        /// Slot on that instance.
+        slot: u32,
+    },
+}
+
+impl GameSession {
+    /// A game property by key.
+    pub fn property(&self, key: &str) -> Option<&str> {
+        self.properties.iter().find(|(k, _)| &**k == key).map(|(_, v)| &**v)
+    }
+
+    /// Whether the session still holds capacity (it has not ended).
+    pub fn is_live(&self) -> bool {
+        !matches!(self.status, GameSessionStatus::Terminated | GameSessionStatus::Error)
+    }
+}
+
+impl SessionFields for GameSession {
+    fn game_session_name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    fn game_session_id(&self) -> &str {
+        &self.arn
+    }
+    fn property(&self, key: &str) -> Option<&str> {
+        GameSession::property(self, key)
+    }
+    fn maximum_sessions(&self) -> i64 {
+        i64::from(self.max_players)
+    }
+    fn creation_time_millis(&self) -> i64 {
+        self.created_ms
+    }
+    fn player_session_count(&self) -> i64 {
+        i64::from(self.current_players)
+    }
+    fn has_available_player_sessions(&self) -> bool {
+        self.current_players < self.max_players
+    }
+}
+
+/// A CreateGameSession request, after wire validation.
+#[derive(Debug, Clone, Default)]
+pub struct CreateGameSession {
+    /// FleetId (ID or ARN).
+    pub fleet_id: Option<String>,
+    /// AliasId (ID or ARN).
+    pub alias_id: Option<String>,
+    /// MaximumPlayerSessionCount.
+    pub maximum_player_session_count: u32,
+    /// Name.
+    pub name: Option<String>,
+    /// GameProperties.
+    pub game_properties: Vec<(String, String)>,
+    /// CreatorId.
+    pub creator_id: Option<String>,
+    /// The deprecated GameSessionId (custom ID string).
+    pub game_session_id: Option<String>,
+    /// IdempotencyToken.
+    pub idempotency_token: Option<String>,
+    /// GameSessionData.
+    pub game_session_data: Option<String>,
+    /// Location.
+    pub location: Option<String>,
+}
+
+impl CreateGameSession {
+    fn fingerprint(&self, location: &str) -> u64 {
+        let mut h = DefaultHasher::new();
+        self.maximum_player_session_count.hash(&mut h);
+        self.name.hash(&mut h);
+        self.game_properties.hash(&mut h);
+        self.creator_id.hash(&mut h);
+        self.game_session_data.hash(&mut h);
+        location.hash(&mut h);
+        h.finish()
+    }
+}
+
+/// Which game sessions of a fleet to list.
+#[derive(Debug, Clone, Default)]
+pub struct GameSessionQuery<'a> {
+    /// Only this location.
+    pub location: Option<&'a str>,
+    /// Only this status.
+    pub status: Option<GameSessionStatus>,
+    /// Start after this sequence number (from a NextToken).
+    pub after: Option<u64>,
+    /// Page size.
+    pub limit: usize,
+}
+
+/// One window of the per-creator limits: at most `max` creations within `window_ms`.
+struct CreatorWindow {
+    max: usize,
+    window_ms: i64,
+    policy: bool,
+}
+
+const CREATOR_SWEEP_THRESHOLD: usize = 4096;
+
+impl World {
+    /// CreateGameSession. Returns the session's sequence number; a replayed idempotency token
+    /// returns the original session.
+    pub fn create_game_session(&mut self, now: Now, req: CreateGameSession) -> ApiResult<u64> {
+        let fleet_id = self.target_fleet(req.fleet_id.as_deref(), req.alias_id.as_deref())?.id.clone();
+        let default_delay = self.settings.game_session_activation_delay;
+        let seq = self.next_seq();
+        let Some(fleet) = self.fleets.get_mut(&fleet_id) else {
+            return Err(ApiError::NotFound(format!("Fleet {fleet_id} not found.")));
+        };
+
+        // Idempotency first: a replay returns the original, whatever the fleet's state now.
+        let location_name = req.location.as_deref().unwrap_or(&fleet.home_region).to_owned();
+        let fingerprint = req.fingerprint(&location_name);
+        let token = req.idempotency_token.as_deref().or(req.game_session_id.as_deref());
+        if let Some(tok) = token
+            && let Some(&existing) = fleet.tokens.get(tok)
+        {
+            let same = self.sessions.get(&existing).is_some_and(|s| s.fingerprint == fingerprint);
+            if req.idempotency_token.is_some() && same {
+                return Ok(existing);
+            }
+            return Err(ApiError::IdempotentParameterMismatch(if req.idempotency_token.is_some() {
+                format!(
+                    "The idempotency token {tok} was already used in fleet {fleet_id} with different parameters."
+                )
+            } else {
+                "A game session with this custom ID string already exists in this fleet.".into()
+            }));
+        }
+
+        if fleet.status != FleetStatus::Active {
+            return Err(ApiError::InvalidFleetStatus(format!(
+                "Fleet {} is in status {}; game sessions can only be created in ACTIVE fleets.",
+                fleet.id, fleet.status
+            )));
+        }
+        if fleet.compute_type == ComputeType::Anywhere && req.location.is_none() {
+            return Err(ApiError::InvalidRequest(format!(
+                "Location is required for game sessions on Anywhere fleet {}.",
+                fleet.id
+            )));
+        }
+        let loc_idx = locate(fleet, &location_name)?;
+        let loc_status = fleet.locations[loc_idx].status;
+        if loc_status != FleetStatus::Active {
+            return Err(ApiError::InvalidFleetStatus(format!(
+                "Location {location_name} of fleet {} is in status {loc_status}; game sessions can only be created in ACTIVE locations.",
+                fleet.id
+            )));
+        }
+
+        let window = match (&fleet.creation_limit, req.creator_id.as_deref()) {
+            (Some(_), None) => {
+                return Err(ApiError::InvalidRequest(format!(
+                    "CreatorId is required: fleet {} has a resource creation limit policy.",
+                    fleet.id
+                )));
+            }
+            (Some(limit), Some(_)) => Some(CreatorWindow {
+                max: limit.per_creator as usize,
+                window_ms: i64::from(limit.period_minutes) * 60_000,
+                policy: true,
+            }),
+            (None, Some(_)) => Some(CreatorWindow { max: 1, window_ms: 1_000, policy: false }),
+            (None, None) => None,
+        };
+        if let (Some(w), Some(creator)) = (&window, req.creator_id.as_deref())
+            && let Some(times) = fleet.creators.get_mut(creator)
+        {
+            while times.front().is_some_and(|&t| t <= now.wall_ms - w.window_ms) {
+                times.pop_front();
+            }
+            if times.len() >= w.max {
+                return Err(ApiError::LimitExceeded(if w.policy {
+                    format!(
+                        "Creator {creator} has reached the limit of {} new game sessions per {} minutes on fleet {}.",
+                        w.max,
+                        w.window_ms / 60_000,
+                        fleet.id
+                    )
+                } else {
+                    format!(
+                        "Creator {creator} may create at most one game session per second on fleet {}.",
+                        fleet.id
+                    )
+                }));
+            }
+        }
+
+        let slots = fleet.runtime.slots_per_instance();
+        let Some((instance, slot)) = fleet.locations[loc_idx].allocate(slots) else {
+            return Err(ApiError::FleetCapacityExceeded(format!(
+                "Unable to reserve a process on fleet {} in location {location_name}: every server process is hosting a game session.",
+                fleet.id
+            )));
+        };
+
+        // Everything is checked: commit.
+        if let Some(creator) = req.creator_id.as_deref() {
+            fleet.creators.entry(creator.into()).or_default().push_back(now.wall_ms);
+            if fleet.creators.len() > CREATOR_SWEEP_THRESHOLD {
+                let horizon = now.wall_ms - window.as_ref().map_or(60_000, |w| w.window_ms.max(1_000));
+                fleet.creators.retain(|_, t| t.back().is_some_and(|&last| last > horizon));
+            }
+        }
+        let id_string = match token {
+            Some(t) => t.to_owned(),
+            None => ids::new_id("gsess"),
+        };
+        let is_home = loc_idx == 0;
+        let arn: Arc<str> = ids::game_session_arn(
+            &fleet.home_region,
+            &fleet.id,
+            (!is_home).then_some(location_name.as_str()),
+            &id_string,
+        )
+        .into();
+        let loc = &mut fleet.locations[loc_idx];
+        loc.sessions.insert(seq);
+        let session = GameSession {
+            seq,
+            arn: arn.clone(),
+            fleet_id: fleet.id.clone(),
+            fleet_arn: fleet.arn.clone(),
+            location: loc.name.clone(),
+            name: req.name.map(Into::into),
+            creator_id: req.creator_id.map(Into::into),
+            properties: req.game_properties.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+            data: req.game_session_data.map(Into::into),
+            matchmaker_data: None,
+            max_players: req.maximum_player_session_count,
+            current_players: 0,
+            status: GameSessionStatus::Activating,
+            status_reason: None,
+            policy: PlayerSessionCreationPolicy::AcceptAll,
+            protection: fleet.protection,
+            created_ms: now.wall_ms,
+            terminated_ms: None,
+            ip_address: fleet.ip_address.clone(),
+            dns_name: fleet.dns_name.clone(),
+            port: fleet.port_of(slot),
+            host: Host::Instance { location: loc_idx as u16, instance, slot },
+            fingerprint,
+            token: token.map(Into::into),
+        };
+        fleet.sessions.insert(seq);
+        if let Some(t) = token {
+            fleet.tokens.insert(t.into(), seq);
+        }
+        let delay = fleet.activation_delay.unwrap_or(default_delay);
+        self.sessions.insert(seq, session);
+        self.session_ids.insert(arn, seq);
+        self.schedule(now.at + delay, Timer::ActivateGameSession(seq));
+        Ok(seq)
+    }
+
+    /// ACTIVATING → ACTIVE (a no-op for a session in any other state).
+    pub(crate) fn activate_game_session(&mut self, seq: u64) {
+        let Some(s) = self.sessions.get_mut(&seq) else { return };
+        if s.status != GameSessionStatus::Activating {
+            return;
+        }
+        s.status = GameSessionStatus::Active;
+        if let Some(fleet) = self.fleets.get_mut(&s.fleet_id) {
+            fleet.index_active(seq, &s.properties);
+        }
+    }
+
+    /// A game session by sequence number.
+    pub fn game_session(&self, seq: u64) -> Option<&GameSession> {
+        self.sessions.get(&seq)
+    }
+
+    /// A game session by ID (ARN): `NotFoundException` when unknown.
+    pub fn game_session_by_id(&self, id: &str) -> ApiResult<&GameSession> {
+        self.session_ids
+            .get(id)
+            .and_then(|seq| self.sessions.get(seq))
+            .ok_or_else(|| ApiError::NotFound(format!("Game session {id} not found.")))
+    }
+
+    /// One page of a fleet's game sessions in creation order, and the cursor for the next.
+    pub fn list_game_sessions(
+        &self,
+        fleet: &Fleet,
+        q: &GameSessionQuery<'_>,
+    ) -> (Vec<&GameSession>, Option<u64>) {
+        let set = match q.location {
+            None => &fleet.sessions,
+            Some(name) => match fleet.location_index(name) {
+                Some(i) => &fleet.locations[i].sessions,
+                None => return (Vec::new(), None),
+            },
+        };
+        let start = q.after.map_or(Bound::Unbounded, Bound::Excluded);
+        let items = set
+            .range((start, Bound::Unbounded))
+            .filter_map(|seq| self.sessions.get(seq))
+            .filter(|s| q.status.is_none_or(|st| s.status == st))
+            .map(|s| (s.seq, s));
+        super::paging::page(items, q.limit)
+    }
+}
+
+/// Resolves a location name against a fleet: `InvalidRequestException` for an AWS Region or
+/// custom location the fleet does not have, `UnsupportedRegionException` for a name that is
+/// neither.
+pub(crate) fn locate(fleet: &Fleet, name: &str) -> ApiResult<usize> {
+    if let Some(i) = fleet.location_index(name) {
+        return Ok(i);
+    }
+    if regions::is_aws_region(name) || regions::is_custom_location_name(name) {
+        Err(ApiError::InvalidRequest(format!("Location {name} is not a location of fleet {}.", fleet.id)))
+    } else {
+        Err(ApiError::UnsupportedRegion(format!(
+            "Location {name} is not a Region supported by Amazon GameLift."
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::super::fleet::{FleetAttrs, FleetSpec, LocationSpec, RuntimeConfig, ServerProcess};
+    use super::super::{CreationLimit, Settings};
+    use super::*;
+
+    fn now() -> Now {
+        Now { at: tokio::time::Instant::now(), wall_ms: 1_700_000_000_000 }
+    }
+
+    fn spec(id: &str, slots: u32, locations: &[(&str, u32)]) -> FleetSpec {
+        FleetSpec {
+            id: Some(id.into()),
+            name: id.into(),
+            description: None,
+            compute_type: ComputeType::Ec2,
+            status: FleetStatus::Active,
+            home_region: None,
+            locations: locations
+                .iter()
+                .map(|(n, d)| LocationSpec {
+                    name: (*n).into(),
+                    desired: *d,
+                    min: 0,
+                    max: *d,
+                    status: FleetStatus::Active,
+                })
+                .collect(),
+            runtime: RuntimeConfig {
+                server_processes: vec![ServerProcess {
+                    launch_path: "/game".into(),
+                    parameters: None,
+                    concurrent_executions: slots,
+                }],
+                ..Default::default()
+            },
+            protection: ProtectionPolicy::NoProtection,
+            creation_limit: None,
+            activation_delay: None,
+            ip_address: None,
+            dns_name: None,
+            base_port: 7777,
+            attrs: FleetAttrs::default(),
+        }
+    }
+
+    fn world_with(spec: FleetSpec) -> World {
+        let mut w = World::new(Settings::for_tests());
+        w.insert_fleet(spec, now()).unwrap();
+        w
+    }
+
+    fn req(fleet: &str) -> CreateGameSession {
+        CreateGameSession {
+            fleet_id: Some(fleet.into()),
+            maximum_player_session_count: 4,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn create_game_session_starts_activating_and_activates_after_the_delay() {
+        let mut w = world_with(spec("fleet-a", 2, &[("us-east-1", 1)]));
+        let t = now();
+        let seq = w.create_game_session(t, req("fleet-a")).unwrap();
+        let s = w.game_session(seq).unwrap();
+        assert_eq!(s.status, GameSessionStatus::Activating);
+        assert!(s.arn.starts_with("arn:aws:gamelift:us-east-1::gamesession/fleet-a/gsess-"));
+        assert_eq!(&*s.location, "us-east-1");
+        w.advance(t.after(Duration::from_millis(499)));
+        assert_eq!(w.game_session(seq).unwrap().status, GameSessionStatus::Activating);
+        w.advance(t.after(Duration::from_millis(500)));
+        assert_eq!(w.game_session(seq).unwrap().status, GameSessionStatus::Active);
+        assert!(w.fleets["fleet-a"].active.contains(&seq));
+    }
+
+    #[test]
+    fn create_game_session_in_remote_location_has_location_segment() {
+        let mut w = world_with(spec("fleet-a", 2, &[("us-east-1", 1), ("us-west-2", 1)]));
+        let mut r = req("fleet-a");
+        r.location = Some("us-west-2".into());
+        let seq = w.create_game_session(now(), r).unwrap();
+        let s = w.game_session(seq).unwrap();
+        assert!(
+            s.arn.starts_with("arn:aws:gamelift:us-east-1::gamesession/fleet-a/us-west-2/gsess-"),
+            "{}",
+            s.arn
+        );
+    }
+
+    #[test]
+    fn create_game_session_full_fleet_is_capacity_exceeded_and_ports_differ() {
+        let mut w = world_with(spec("fleet-a", 2, &[("us-east-1", 1)]));
+        let a = w.create_game_session(now(), req("fleet-a")).unwrap();
+        let b = w.create_game_session(now(), req("fleet-a")).unwrap();
+        assert_ne!(w.game_session(a).unwrap().port, w.game_session(b).unwrap().port);
+        let err = w.create_game_session(now(), req("fleet-a")).unwrap_err();
+        assert_eq!(err.code(), "FleetCapacityExceededException");
+    }
+
+    #[test]
+    fn create_game_session_unknown_locations_are_named_by_kind() {
+        let mut w = world_with(spec("fleet-a", 2, &[("us-east-1", 1)]));
+        let mut r = req("fleet-a");
+        r.location = Some("eu-west-1".into());
+        assert_eq!(w.create_game_session(now(), r.clone()).unwrap_err().code(), "InvalidRequestException");
+        r.location = Some("mars-north-1".into());
+        assert_eq!(w.create_game_session(now(), r).unwrap_err().code(), "UnsupportedRegionException");
+    }
+
+    #[test]
+    fn create_game_session_idempotency_token_replays_and_detects_mismatch() {
+        let mut w = world_with(spec("fleet-a", 4, &[("us-east-1", 1)]));
+        let mut r = req("fleet-a");
+        r.idempotency_token = Some("tok-1".into());
+        let a = w.create_game_session(now(), r.clone()).unwrap();
+        let b = w.create_game_session(now(), r.clone()).unwrap();
+        assert_eq!(a, b);
+        assert!(w.game_session(a).unwrap().arn.ends_with("/tok-1"));
+        r.maximum_player_session_count = 5;
+        let err = w.create_game_session(now(), r).unwrap_err();
+        assert_eq!(err.code(), "IdempotentParameterMismatchException");
+        assert_eq!(w.sessions.len(), 1);
+    }
+
+    #[test]
+    fn create_game_session_reused_custom_id_is_a_mismatch() {
+        let mut w = world_with(spec("fleet-a", 4, &[("us-east-1", 1)]));
+        let mut r = req("fleet-a");
+        r.game_session_id = Some("custom-1".into());
+        w.create_game_session(now(), r.clone()).unwrap();
+        let err = w.create_game_session(now(), r).unwrap_err();
+        assert_eq!(err.code(), "IdempotentParameterMismatchException");
+        assert_eq!(err.message(), "A game session with this custom ID string already exists in this fleet.");
+    }
+
+    #[test]
+    fn create_game_session_creator_limits_apply_per_window() {
+        let mut s = spec("fleet-a", 10, &[("us-east-1", 1)]);
+        s.creation_limit = Some(CreationLimit { per_creator: 2, period_minutes: 1 });
+        let mut w = world_with(s);
+        let t = now();
+        assert_eq!(w.create_game_session(t, req("fleet-a")).unwrap_err().code(), "InvalidRequestException");
+        let mut r = req("fleet-a");
+        r.creator_id = Some("p1".into());
+        w.create_game_session(t, r.clone()).unwrap();
+        w.create_game_session(t, r.clone()).unwrap();
+        assert_eq!(w.create_game_session(t, r.clone()).unwrap_err().code(), "LimitExceededException");
+        w.create_game_session(t.after(Duration::from_secs(61)), r).unwrap();
+
+        let mut w = world_with(spec("fleet-b", 10, &[("us-east-1", 1)]));
+        let mut r = req("fleet-b");
+        r.creator_id = Some("p1".into());
+        w.create_game_session(t, r.clone()).unwrap();
+        assert_eq!(w.create_game_session(t, r.clone()).unwrap_err().code(), "LimitExceededException");
+        w.create_game_session(t.after(Duration::from_millis(1001)), r).unwrap();
+    }
+
+    #[test]
+    fn create_game_session_in_inactive_fleet_is_invalid_fleet_status() {
+        let mut s = spec("fleet-a", 10, &[("us-east-1", 1)]);
+        s.status = FleetStatus::Activating;
+        let mut w = world_with(s);
+        assert_eq!(
+            w.create_game_session(now(), req("fleet-a")).unwrap_err().code(),
+            "InvalidFleetStatusException"
+        );
+    }
+
+    #[test]
+    fn list_game_sessions_pages_in_creation_order() {
+        let mut w = world_with(spec("fleet-a", 10, &[("us-east-1", 1)]));
+        let seqs: Vec<u64> = (0..5).map(|_| w.create_game_session(now(), req("fleet-a")).unwrap()).collect();
+        let fleet = &w.fleets["fleet-a"];
+        let mut q = GameSessionQuery { limit: 2, ..Default::default() };
+        let mut seen = Vec::new();
+        loop {
+            let (page, next) = w.list_game_sessions(fleet, &q);
+            seen.extend(page.iter().map(|s| s.seq));
+            match next {
+                Some(n) => q.after = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(seen, seqs);
+    }
+}

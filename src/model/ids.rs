@@ -1,0 +1,108 @@
+//! Identifiers and ARNs, formed and parsed as GameLift forms them.
+//!
+//! - fleet `fleet-<uuid>`, ARN `arn:aws:gamelift:<region>:<account>:fleet/<fleet-id>`
+//! - alias `alias-<uuid>`, ARN `arn:aws:gamelift:<region>::alias/<alias-id>` (no account)
+//! - game session ID = its ARN: `arn:aws:gamelift:<home-region>::gamesession/<fleet-id>[/<location>]/<id>`
+//!   where `<id>` is `gsess-<uuid>` or the caller's idempotency token; the location segment is
+//!   present only for a location other than the home Region
+//! - player session `psess-<uuid>`, build `build-<uuid>`, script `script-<uuid>`
+//! - EC2 instance `i-<17 hex digits>`
+
+use uuid::Uuid;
+
+/// `<prefix>-<uuid>`, e.g. `fleet-2222bbbb-33cc-44dd-55ee-6666ffff77aa`.
+pub fn new_id(prefix: &str) -> String {
+    let mut s = String::with_capacity(prefix.len() + 37);
+    s.push_str(prefix);
+    s.push('-');
+    let mut buf = Uuid::encode_buffer();
+    s.push_str(Uuid::new_v4().hyphenated().encode_lower(&mut buf));
+    s
+}
+
+/// An EC2-style instance ID: `i-` and 17 lower-case hex digits.
+pub fn new_instance_id() -> String {
+    let hex = Uuid::new_v4().simple().to_string();
+    format!("i-{}", &hex[..17])
+}
+
+/// `arn:aws:gamelift:<region>:<account>:fleet/<fleet-id>`.
+pub fn fleet_arn(region: &str, account: &str, fleet_id: &str) -> String {
+    format!("arn:aws:gamelift:{region}:{account}:fleet/{fleet_id}")
+}
+
+/// `arn:aws:gamelift:<region>::alias/<alias-id>`.
+pub fn alias_arn(region: &str, alias_id: &str) -> String {
+    format!("arn:aws:gamelift:{region}::alias/{alias_id}")
+}
+
+/// `arn:aws:gamelift:<region>::<kind>/<id>` for builds, scripts and other account-less ARNs.
+pub fn resource_arn(region: &str, kind: &str, id: &str) -> String {
+    format!("arn:aws:gamelift:{region}::{kind}/{id}")
+}
+
+/// The game session ARN (which is also its ID).
+pub fn game_session_arn(
+    home_region: &str,
+    fleet_id: &str,
+    location: Option<&str>,
+    id_string: &str,
+) -> String {
+    match location {
+        Some(loc) => format!("arn:aws:gamelift:{home_region}::gamesession/{fleet_id}/{loc}/{id_string}"),
+        None => format!("arn:aws:gamelift:{home_region}::gamesession/{fleet_id}/{id_string}"),
+    }
+}
+
+/// The resource ID inside an ID-or-ARN value: the part after `<kind>/` for an ARN, else the
+/// value itself. `kind` is e.g. `fleet` or `alias`.
+pub fn id_from_id_or_arn<'a>(value: &'a str, kind: &str) -> &'a str {
+    if value.starts_with("arn:") {
+        let marker_len = kind.len() + 1;
+        if let Some(pos) = value.rfind(&format!("{kind}/")) {
+            return &value[pos + marker_len..];
+        }
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_have_the_aws_shape() {
+        let f = new_id("fleet");
+        assert!(f.starts_with("fleet-"));
+        assert_eq!(f.len(), "fleet-".len() + 36);
+        let i = new_instance_id();
+        assert!(i.starts_with("i-") && i.len() == 19, "{i}");
+    }
+
+    #[test]
+    fn arns_are_formed_as_aws_forms_them() {
+        assert_eq!(
+            fleet_arn("us-west-2", "444455556666", "fleet-1"),
+            "arn:aws:gamelift:us-west-2:444455556666:fleet/fleet-1"
+        );
+        assert_eq!(alias_arn("us-east-1", "alias-1"), "arn:aws:gamelift:us-east-1::alias/alias-1");
+        assert_eq!(
+            game_session_arn("us-west-2", "fleet-1", None, "gsess-1"),
+            "arn:aws:gamelift:us-west-2::gamesession/fleet-1/gsess-1"
+        );
+        assert_eq!(
+            game_session_arn("us-west-2", "fleet-1", Some("custom-location-1"), "gsess-1"),
+            "arn:aws:gamelift:us-west-2::gamesession/fleet-1/custom-location-1/gsess-1"
+        );
+    }
+
+    #[test]
+    fn ids_are_extracted_from_arns() {
+        assert_eq!(id_from_id_or_arn("fleet-1", "fleet"), "fleet-1");
+        assert_eq!(
+            id_from_id_or_arn("arn:aws:gamelift:us-east-1:123456789012:fleet/fleet-1", "fleet"),
+            "fleet-1"
+        );
+        assert_eq!(id_from_id_or_arn("arn:aws:gamelift:us-east-1::alias/alias-9", "alias"), "alias-9");
+    }
+}

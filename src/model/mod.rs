@@ -1,0 +1,116 @@
+//! The emulated GameLift world: fleets, aliases, game sessions, capacity, idempotency and the
+//! timer queue, with the invariants the real service keeps.
+//!
+//! Everything here is plain data plus rules: no serde, no HTTP. Operations take the current
+//! time (`Now`) as an argument, so the model is deterministic and unit-testable, and return
+//! `ApiError`s named exactly as AWS names them. The whole `World` sits behind one mutex (see
+//! `crate::state`); each operation runs in one critical section, so check-then-act races such
+//! as double-booking the last slot cannot happen.
+//!
+//! # Layout
+//! - `world.rs`: `World`, `Settings`, `Now`, the timer dispatch (`advance`).
+//! - `fleet.rs`: fleets, locations, instances and slot allocation (capacity).
+//! - `alias.rs`: aliases and routing (SIMPLE/TERMINAL) resolution.
+//! - `game_session.rs`: game sessions: creation, activation, queries.
+//! - `timers.rs`: the deadline-ordered queue the lifecycle driver drains.
+//! - `paging.rs`: opaque NextToken encoding.
+//! - `ids.rs`, `regions.rs`: identifier/ARN shapes and known Regions.
+//! - `search.rs`: the SearchGameSessions filter/sort expression language.
+
+pub mod alias;
+pub mod fleet;
+pub mod game_session;
+pub mod ids;
+pub mod paging;
+pub mod regions;
+pub mod search;
+pub mod timers;
+mod world;
+
+pub use alias::{Alias, AliasSpec, RoutingStrategy};
+pub use fleet::{
+    ComputeType, CreationLimit, Fleet, FleetLocation, FleetSpec, Instance, InstanceStatus, LocationSpec,
+    RuntimeConfig, ServerProcess,
+};
+pub use game_session::{CreateGameSession, GameSession, GameSessionQuery};
+pub use world::{Now, Settings, World};
+
+/// Declares a model enum with its wire names (the strings GameLift uses for it).
+macro_rules! wire_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($(#[$vm])* $variant),+ }
+
+        impl $name {
+            /// The name GameLift uses on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $wire),+ }
+            }
+
+            /// Parses a wire name.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($wire => Some(Self::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use wire_enum;
+
+wire_enum!(
+    /// Status of a fleet or of one of its locations.
+    FleetStatus {
+        New = "NEW",
+        Downloading = "DOWNLOADING",
+        Validating = "VALIDATING",
+        Building = "BUILDING",
+        Activating = "ACTIVATING",
+        Active = "ACTIVE",
+        Deleting = "DELETING",
+        Error = "ERROR",
+        Terminated = "TERMINATED",
+        NotFound = "NOT_FOUND",
+    }
+);
+
+wire_enum!(
+    /// Status of a game session.
+    GameSessionStatus {
+        Active = "ACTIVE",
+        Activating = "ACTIVATING",
+        Terminated = "TERMINATED",
+        Terminating = "TERMINATING",
+        Error = "ERROR",
+    }
+);
+
+wire_enum!(
+    /// Why a game session ended.
+    GameSessionStatusReason {
+        Interrupted = "INTERRUPTED",
+        TriggeredOnProcessTerminate = "TRIGGERED_ON_PROCESS_TERMINATE",
+        ForceTerminated = "FORCE_TERMINATED",
+    }
+);
+
+wire_enum!(
+    /// Whether a game session accepts new players.
+    PlayerSessionCreationPolicy {
+        AcceptAll = "ACCEPT_ALL",
+        DenyAll = "DENY_ALL",
+    }
+);
+
+wire_enum!(
+    /// Whether a game session may be shut down by a scale-in.
+    ProtectionPolicy {
+        NoProtection = "NoProtection",
+        FullProtection = "FullProtection",
+    }
+);

@@ -1,0 +1,108 @@
+//! The deadline-ordered queue of timed transitions.
+//!
+//! One queue for the whole world (not a task per session): the lifecycle driver sleeps until
+//! the earliest deadline, then `World::advance` pops and applies every due entry. Entries are
+//! facts about the future ("activate session 42 at t"); applying one re-checks the current
+//! state, so an entry made stale by a later change is a no-op.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+use std::sync::Arc;
+
+use tokio::time::Instant;
+
+/// A timed transition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Timer {
+    /// A timer-driven game session finishes activating (ACTIVATING → ACTIVE).
+    ActivateGameSession(u64),
+    /// A fleet (timer-driven) takes its next status step.
+    FleetStep(Arc<str>),
+}
+
+#[derive(Debug)]
+struct Entry {
+    at: Instant,
+    order: u64,
+    timer: Timer,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.at == other.at && self.order == other.order
+    }
+}
+
+impl Eq for Entry {}
+
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.at, self.order).cmp(&(other.at, other.order))
+    }
+}
+
+/// The queue. Entries with equal deadlines come out in the order they were scheduled.
+#[derive(Debug, Default)]
+pub struct Timers {
+    heap: BinaryHeap<Reverse<Entry>>,
+    order: u64,
+}
+
+impl Timers {
+    /// Schedules `timer` at `at`. Returns true when it became the earliest deadline, i.e. when
+    /// a sleeping driver must be woken to honour it.
+    pub fn schedule(&mut self, at: Instant, timer: Timer) -> bool {
+        let earliest = self.next_deadline().is_none_or(|d| at < d);
+        self.order += 1;
+        self.heap.push(Reverse(Entry { at, order: self.order, timer }));
+        earliest
+    }
+
+    /// Removes and returns the earliest entry due at or before `now`.
+    pub fn pop_due(&mut self, now: Instant) -> Option<Timer> {
+        if self.heap.peek()?.0.at <= now { self.heap.pop().map(|Reverse(e)| e.timer) } else { None }
+    }
+
+    /// The earliest deadline, if any.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.heap.peek().map(|Reverse(e)| e.at)
+    }
+
+    /// Number of pending entries.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// Whether nothing is pending.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn due_entries_come_out_in_deadline_then_schedule_order() {
+        let t0 = Instant::now();
+        let mut q = Timers::default();
+        assert!(q.schedule(t0 + Duration::from_secs(2), Timer::ActivateGameSession(2)));
+        assert!(q.schedule(t0 + Duration::from_secs(1), Timer::ActivateGameSession(1)));
+        assert!(!q.schedule(t0 + Duration::from_secs(1), Timer::ActivateGameSession(3)));
+        assert_eq!(q.pop_due(t0), None);
+        let now = t0 + Duration::from_secs(1);
+        assert_eq!(q.pop_due(now), Some(Timer::ActivateGameSession(1)));
+        assert_eq!(q.pop_due(now), Some(Timer::ActivateGameSession(3)));
+        assert_eq!(q.pop_due(now), None);
+        assert_eq!(q.next_deadline(), Some(t0 + Duration::from_secs(2)));
+        assert_eq!(q.len(), 1);
+    }
+}

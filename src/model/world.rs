@@ -1,0 +1,220 @@
+//! `World`: every resource of the emulated account, and the timed transitions between them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustc_hash::FxHashMap;
+use tokio::time::Instant;
+
+use super::alias::{Alias, AliasSpec, RoutingStrategy};
+use super::fleet::{Fleet, FleetSpec};
+use super::game_session::GameSession;
+use super::ids;
+use super::timers::{Timer, Timers};
+use crate::error::{ApiError, ApiResult};
+
+/// The current time, as the lifecycle sees it (`at`, for deadlines) and as clients see it
+/// (`wall_ms`, epoch milliseconds, for CreationTime and friends). Both come from one
+/// pausable clock (`crate::clock`), so tests can move time without sleeping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Now {
+    /// Monotonic instant (tokio's, so paused test time applies).
+    pub at: Instant,
+    /// Epoch milliseconds.
+    pub wall_ms: i64,
+}
+
+impl Now {
+    /// The same clock `d` later.
+    pub fn after(self, d: Duration) -> Now {
+        Now { at: self.at + d, wall_ms: self.wall_ms + d.as_millis() as i64 }
+    }
+}
+
+/// Account-wide settings of the emulated service.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The Region this endpoint serves (home Region of fleets created through the API).
+    pub region: String,
+    /// The account ID in ARNs that carry one.
+    pub account_id: String,
+    /// Default time from ACTIVATING to ACTIVE for timer-driven game sessions.
+    pub game_session_activation_delay: Duration,
+}
+
+impl Settings {
+    /// Settings for tests: us-east-1, account 123456789012, 500 ms activation.
+    pub fn for_tests() -> Self {
+        Self {
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            game_session_activation_delay: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Every resource, the indexes over them, and the timer queue.
+#[derive(Debug)]
+pub struct World {
+    /// Settings.
+    pub settings: Settings,
+    pub(crate) fleets: FxHashMap<Arc<str>, Fleet>,
+    pub(crate) aliases: FxHashMap<Arc<str>, Alias>,
+    pub(crate) sessions: FxHashMap<u64, GameSession>,
+    pub(crate) session_ids: FxHashMap<Arc<str>, u64>,
+    pub(crate) timers: Timers,
+    next_seq: u64,
+    wake: bool,
+}
+
+impl World {
+    /// An empty world.
+    pub fn new(settings: Settings) -> Self {
+        Self {
+            settings,
+            fleets: FxHashMap::default(),
+            aliases: FxHashMap::default(),
+            sessions: FxHashMap::default(),
+            session_ids: FxHashMap::default(),
+            timers: Timers::default(),
+            next_seq: 0,
+            wake: false,
+        }
+    }
+
+    /// A fresh sequence number (creation order across all resources).
+    pub(crate) fn next_seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+
+    /// Queues a timed transition.
+    pub(crate) fn schedule(&mut self, at: Instant, timer: Timer) {
+        if self.timers.schedule(at, timer) {
+            self.wake = true;
+        }
+    }
+
+    /// True (once) when a newly scheduled deadline is earlier than every other, so the
+    /// lifecycle driver, which may be sleeping until a later one, must be woken.
+    pub fn take_wake(&mut self) -> bool {
+        std::mem::take(&mut self.wake)
+    }
+
+    /// The earliest pending deadline.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.timers.next_deadline()
+    }
+
+    /// Applies every transition due at `now`.
+    pub fn advance(&mut self, now: Now) {
+        while let Some(timer) = self.timers.pop_due(now.at) {
+            match timer {
+                Timer::ActivateGameSession(seq) => self.activate_game_session(seq),
+                Timer::FleetStep(_) => {}
+            }
+        }
+    }
+
+    /// Adds a fleet. Fails with `InvalidRequestException` if the ID is taken.
+    pub fn insert_fleet(&mut self, spec: FleetSpec, now: Now) -> ApiResult<Arc<str>> {
+        let id = spec.id.clone().unwrap_or_else(|| ids::new_id("fleet"));
+        if self.fleets.contains_key(id.as_str()) {
+            return Err(ApiError::InvalidRequest(format!("A fleet with ID {id} already exists.")));
+        }
+        let region = spec.home_region.clone().unwrap_or_else(|| self.settings.region.clone());
+        let arn = ids::fleet_arn(&region, &self.settings.account_id, &id);
+        let seq = self.next_seq();
+        let fleet = Fleet::from_spec(spec, id, arn, &self.settings.region, seq, now.wall_ms);
+        let key = fleet.id.clone();
+        self.fleets.insert(key.clone(), fleet);
+        Ok(key)
+    }
+
+    /// Adds an alias. Fails with `InvalidRequestException` if the ID is taken and with
+    /// `NotFoundException` if a SIMPLE alias names an unknown fleet.
+    pub fn insert_alias(&mut self, spec: AliasSpec, now: Now) -> ApiResult<Arc<str>> {
+        let id = spec.id.clone().unwrap_or_else(|| ids::new_id("alias"));
+        if self.aliases.contains_key(id.as_str()) {
+            return Err(ApiError::InvalidRequest(format!("An alias with ID {id} already exists.")));
+        }
+        if let RoutingStrategy::Simple { fleet_id } = &spec.routing
+            && !self.fleets.contains_key(fleet_id)
+        {
+            return Err(ApiError::NotFound(format!("Fleet {fleet_id} not found.")));
+        }
+        let arn = ids::alias_arn(&self.settings.region, &id);
+        let seq = self.next_seq();
+        let alias = Alias {
+            id: id.as_str().into(),
+            arn: arn.into(),
+            seq,
+            name: spec.name,
+            description: spec.description,
+            routing: spec.routing,
+            creation_time_ms: now.wall_ms,
+            last_updated_ms: now.wall_ms,
+        };
+        let key = alias.id.clone();
+        self.aliases.insert(key.clone(), alias);
+        Ok(key)
+    }
+
+    /// A fleet by ID or ARN.
+    pub fn fleet(&self, id_or_arn: &str) -> ApiResult<&Fleet> {
+        let id = ids::id_from_id_or_arn(id_or_arn, "fleet");
+        self.fleets.get(id).ok_or_else(|| ApiError::NotFound(format!("Fleet {id} not found.")))
+    }
+
+    /// An alias by ID or ARN.
+    pub fn alias(&self, id_or_arn: &str) -> ApiResult<&Alias> {
+        let id = ids::id_from_id_or_arn(id_or_arn, "alias");
+        self.aliases.get(id).ok_or_else(|| ApiError::NotFound(format!("Alias {id} not found.")))
+    }
+
+    /// The fleet an alias routes to: `TerminalRoutingStrategyException` for a TERMINAL alias,
+    /// `NotFoundException` for an unknown alias or a fleet that is gone.
+    pub fn resolve_alias(&self, id_or_arn: &str) -> ApiResult<&Fleet> {
+        match &self.alias(id_or_arn)?.routing {
+            RoutingStrategy::Terminal { message } => Err(ApiError::TerminalRoutingStrategy(message.clone())),
+            RoutingStrategy::Simple { fleet_id } => self.fleet(fleet_id),
+        }
+    }
+
+    /// The fleet a request targets by exactly one of FleetId and AliasId (ID or ARN).
+    pub fn target_fleet(&self, fleet: Option<&str>, alias: Option<&str>) -> ApiResult<&Fleet> {
+        match (fleet, alias) {
+            (Some(f), None) => self.fleet(f),
+            (None, Some(a)) => self.resolve_alias(a),
+            (Some(_), Some(_)) => Err(ApiError::InvalidRequest(
+                "Each request must reference either a fleet ID or alias ID, but not both.".into(),
+            )),
+            (None, None) => Err(ApiError::InvalidRequest(
+                "Each request must reference either a fleet ID or alias ID.".into(),
+            )),
+        }
+    }
+
+    /// Counts for the health endpoint: (fleets, aliases, game sessions, timers).
+    pub fn counts(&self) -> WorldCounts {
+        WorldCounts {
+            fleets: self.fleets.len(),
+            aliases: self.aliases.len(),
+            game_sessions: self.sessions.len(),
+            pending_timers: self.timers.len(),
+        }
+    }
+}
+
+/// Sizes reported by the health endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorldCounts {
+    /// Fleets.
+    pub fleets: usize,
+    /// Aliases.
+    pub aliases: usize,
+    /// Game sessions (including ended ones not yet purged).
+    pub game_sessions: usize,
+    /// Pending timed transitions.
+    pub pending_timers: usize,
+}

@@ -1,0 +1,212 @@
+//! The wire: one port serving AWS JSON 1.1 (`POST /` with `X-Amz-Target: GameLift.<Op>`), Smithy
+//! RPC v2 CBOR (`POST .../service/GameLift/operation/<Op>`), and the emulator's control API
+//! under `/_emulator/`.
+//!
+//! Every response carries `x-amzn-RequestId`. Errors use the envelope every SDK parses
+//! (api-ground-truth §1.6.3): `__type` plus `message`/`Message` in the request's codec, status
+//! 400 (500 for `InternalServiceException`), `x-amzn-ErrorType` on JSON only. Nothing a client
+//! sends can produce a panic, an HTML page or a hang.
+
+pub mod codec;
+
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+
+use crate::error::ApiError;
+use crate::ops::{self, Output};
+use crate::state::Emulator;
+use codec::Codec;
+
+const REQUEST_ID: &str = "x-amzn-requestid";
+const SMITHY_PROTOCOL: &str = "smithy-protocol";
+
+/// The service's router: API requests (both protocols) and `/_emulator/*`.
+pub fn router(em: Emulator) -> Router {
+    Router::new()
+        .route("/_emulator/health", get(health))
+        .route("/_emulator/reset", post(reset))
+        .fallback(api)
+        .with_state(em)
+}
+
+fn request_id() -> HeaderValue {
+    let mut buf = uuid::Uuid::encode_buffer();
+    let s = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buf);
+    HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static("00000000-0000-0000-0000-000000000000"))
+}
+
+fn json_response(status: StatusCode, value: serde_json::Value) -> Response {
+    let mut resp = (status, [(header::CONTENT_TYPE, "application/json")], value.to_string()).into_response();
+    resp.headers_mut().insert(REQUEST_ID, request_id());
+    resp
+}
+
+async fn health(State(em): State<Emulator>) -> Response {
+    let c = em.with_world(|w, _| w.counts());
+    json_response(
+        StatusCode::OK,
+        json!({
+            "status": "ok",
+            "version": env!("CARGO_PKG_VERSION"),
+            "region": em.config().region,
+            "counts": {
+                "fleets": c.fleets,
+                "aliases": c.aliases,
+                "gameSessions": c.game_sessions,
+                "pendingTimers": c.pending_timers,
+            }
+        }),
+    )
+}
+
+async fn reset(State(em): State<Emulator>) -> Response {
+    em.reset();
+    json_response(StatusCode::OK, json!({ "status": "reset" }))
+}
+
+/// How a request names its operation.
+enum Route {
+    Api(Codec, String),
+    Error(Codec, ApiError),
+}
+
+fn route(method: &Method, path: &str, headers: &HeaderMap) -> Route {
+    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok());
+    // RPC v2: only the last four path segments route.
+    let segs: Vec<&str> = path.trim_end_matches('/').rsplitn(5, '/').collect();
+    let rpc = segs.len() >= 4 && segs[1] == "operation" && segs[3] == "service";
+    if rpc {
+        let codec = Codec::Cbor;
+        if method != Method::POST {
+            return Route::Error(
+                codec,
+                ApiError::UnknownOperation(format!("{method} is not supported; use POST.")),
+            );
+        }
+        if target.is_some() {
+            return Route::Error(
+                codec,
+                ApiError::Serialization("An RPC v2 CBOR request must not carry X-Amz-Target.".into()),
+            );
+        }
+        if let Some(p) = headers.get(SMITHY_PROTOCOL)
+            && p.as_bytes() != b"rpc-v2-cbor"
+        {
+            return Route::Error(
+                codec,
+                ApiError::Serialization(format!(
+                    "Unsupported smithy-protocol '{}'; expected rpc-v2-cbor.",
+                    String::from_utf8_lossy(p.as_bytes())
+                )),
+            );
+        }
+        let service = segs[2];
+        if service != "GameLift" && service != "com.amazonaws.gamelift.GameLift" {
+            return Route::Error(codec, ApiError::UnknownOperation(format!("Unknown service: {service}")));
+        }
+        return Route::Api(codec, segs[0].to_owned());
+    }
+    let codec = Codec::Json;
+    match target {
+        _ if method != Method::POST => Route::Error(
+            codec,
+            ApiError::UnknownOperation(format!("No operation at {method} {path}; API requests are POSTs.")),
+        ),
+        Some(t) => match t.strip_prefix("GameLift.") {
+            Some(op) if !op.is_empty() => Route::Api(codec, op.to_owned()),
+            _ => Route::Error(codec, ApiError::UnknownOperation(format!("Unknown operation: {t}"))),
+        },
+        None => Route::Error(
+            codec,
+            ApiError::UnknownOperation("Missing X-Amz-Target header (expected GameLift.<Operation>).".into()),
+        ),
+    }
+}
+
+async fn api(State(em): State<Emulator>, req: Request) -> Response {
+    let started = Instant::now();
+    let (parts, body) = req.into_parts();
+    let (codec, result, op) = match route(&parts.method, parts.uri.path(), &parts.headers) {
+        Route::Error(codec, e) => (codec, Err(e), String::new()),
+        Route::Api(codec, op) => {
+            let result = match read_body(body, &parts.headers, em.config().max_body_size).await {
+                Ok(bytes) => ops::dispatch(&em, &op, codec, &bytes),
+                Err(e) => Err(e),
+            };
+            (codec, result, op)
+        }
+    };
+    let resp = respond(codec, result);
+    tracing::debug!(
+        op = %op,
+        status = resp.status().as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    resp
+}
+
+async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<bytes::Bytes, ApiError> {
+    let too_large = |n: Option<u64>| {
+        ApiError::RequestEntityTooLarge(match n {
+            Some(n) => format!("The request body of {n} bytes exceeds the limit of {limit} bytes."),
+            None => format!("The request body exceeds the limit of {limit} bytes."),
+        })
+    };
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large(declared));
+    }
+    to_bytes(body, limit).await.map_err(|e| {
+        if std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) {
+            too_large(None)
+        } else {
+            ApiError::Serialization(format!("The request body could not be read: {e}"))
+        }
+    })
+}
+
+fn respond(codec: Codec, result: Result<Output, ApiError>) -> Response {
+    let mut resp = match result {
+        Ok(Output::Body(bytes)) => {
+            let mut r = Response::new(Body::from(bytes));
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(codec.content_type()));
+            r
+        }
+        Ok(Output::Unit) => match codec {
+            Codec::Json => {
+                let mut r = Response::new(Body::from("{}"));
+                r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(codec.content_type()));
+                r
+            }
+            Codec::Cbor => Response::new(Body::empty()),
+        },
+        Err(e) => {
+            if e.status() >= 500 {
+                tracing::error!(code = e.code(), message = e.message(), "internal error");
+            }
+            let mut r = Response::new(Body::from(codec.encode_error(&e)));
+            *r.status_mut() = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let h = r.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(codec.content_type()));
+            if codec == Codec::Json {
+                h.insert("x-amzn-errortype", HeaderValue::from_static(e.code()));
+            }
+            r
+        }
+    };
+    let h = resp.headers_mut();
+    h.insert(REQUEST_ID, request_id());
+    if codec == Codec::Cbor {
+        h.insert(SMITHY_PROTOCOL, HeaderValue::from_static("rpc-v2-cbor"));
+    }
+    resp
+}
