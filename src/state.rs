@@ -88,3 +88,11 @@ impl Emulator {
         self.inner.wake.notified().await;
     }
 }
+
+impl Emulator {
+    /// Reads the world as it is, without applying due transitions (tests use this to observe
+    /// what the lifecycle driver alone has done).
+    pub fn inspect<R>(&self, f: impl FnOnce(&World) -> R) -> R {
+        f(&self.lock())
+    }
+}

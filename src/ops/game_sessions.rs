@@ -97,6 +97,11 @@ pub(crate) fn describe_game_sessions(
     let after = input.next_token.as_deref().map(|t| paging::decode(GAME_SESSIONS_TOKEN, t)).transpose()?;
     em.with_world(|w, _| {
         if let Some(id) = input.game_session_id.as_deref() {
+            if input.fleet_id.is_some() || input.alias_id.is_some() {
+                return Err(ApiError::InvalidRequest(
+                    "Specify either a GameSessionId, or a FleetId or AliasId, but not both.".into(),
+                ));
+            }
             let s = w.game_session_by_id(id)?;
             let keep = status.is_none_or(|st| s.status == st);
             return Ok(dto::DescribeGameSessionsOutput {
