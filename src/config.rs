@@ -43,7 +43,7 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Address to listen on (port 0 picks a free port).
-    #[arg(long, env = "GAMELIFT_EMULATOR_BIND", default_value = "127.0.0.1:9080")]
+    #[arg(long, global = true, env = "GAMELIFT_EMULATOR_BIND", default_value = "127.0.0.1:9080")]
     pub bind: SocketAddr,
 
     /// The AWS Region this endpoint serves (home Region of fleets, used in ARNs).
