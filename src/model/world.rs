@@ -63,6 +63,8 @@ pub struct World {
     pub(crate) sessions: FxHashMap<u64, GameSession>,
     pub(crate) session_ids: FxHashMap<Arc<str>, u64>,
     pub(crate) timers: Timers,
+    // Builds, scripts, tags, custom locations
+    // (end of builds, scripts, tags, custom locations)
     next_seq: u64,
     wake: bool,
 }
@@ -77,6 +79,8 @@ impl World {
             sessions: FxHashMap::default(),
             session_ids: FxHashMap::default(),
             timers: Timers::default(),
+            // Builds, scripts, tags, custom locations
+            // (end of builds, scripts, tags, custom locations)
             next_seq: 0,
             wake: false,
         }

@@ -56,8 +56,11 @@ where
 pub fn dispatch(em: &Emulator, op: &str, codec: Codec, body: &[u8]) -> ApiResult<Output> {
     use game_sessions as gs;
     match op {
+        // Game sessions
         "CreateGameSession" => run(em, codec, body, gs::create_game_session),
         "DescribeGameSessions" => run(em, codec, body, gs::describe_game_sessions),
+        // Aliases, builds, scripts, tags, custom locations
+        // (end of aliases/builds/scripts/tags/custom locations)
         _ if MODEL_OPERATIONS.contains(&op) => Err(ApiError::UnsupportedOperation(format!(
             "The operation {op} is part of the Amazon GameLift API but gamelift-emulator does not support it yet."
         ))),
