@@ -36,6 +36,12 @@ impl<T: Serialize> IntoOutput for T {
     }
 }
 
+impl IntoOutput for Unit {
+    fn into_output(self, _codec: Codec) -> ApiResult<Output> {
+        Ok(Output::Unit)
+    }
+}
+
 /// Decode → validate → run → encode.
 fn run<I, O>(
     em: &Emulator,
