@@ -39,6 +39,15 @@ pub enum LogFormat {
     Json,
 }
 
+/// Which listener game servers are pointed at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SdkEndpoint {
+    /// `ws://` on the main port.
+    Ws,
+    /// `wss://` on --wss-bind.
+    Wss,
+}
+
 /// Everything the server needs to start.
 #[derive(Debug, Clone, Args)]
 pub struct Config {
@@ -67,6 +76,54 @@ pub struct Config {
     #[arg(long, env = "GAMELIFT_EMULATOR_GAME_SESSION_ACTIVATION_DELAY", default_value = "500ms", value_parser = parse_duration)]
     pub game_session_activation_delay: Duration,
 
+    /// Time a game session spends TERMINATING before it is TERMINATED.
+    #[arg(long, env = "GAMELIFT_EMULATOR_GAME_SESSION_TERMINATION_DELAY", default_value = "500ms", value_parser = parse_duration)]
+    pub game_session_termination_delay: Duration,
+
+    /// Time a RESERVED player session waits to be accepted before it is TIMEDOUT.
+    #[arg(long, env = "GAMELIFT_EMULATOR_PLAYER_SESSION_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    pub player_session_timeout: Duration,
+
+    /// How long ended game sessions, their player sessions and idempotency tokens stay
+    /// describable before they are purged.
+    #[arg(long, env = "GAMELIFT_EMULATOR_RETENTION", default_value = "30d", value_parser = parse_duration)]
+    pub retention: Duration,
+
+    /// Time a fleet (or a new fleet location) created through the API takes from NEW to ACTIVE.
+    #[arg(long, env = "GAMELIFT_EMULATOR_FLEET_ACTIVATION_DELAY", default_value = "1s", value_parser = parse_duration)]
+    pub fleet_activation_delay: Duration,
+
+    /// Time a new instance takes from PENDING to ACTIVE (scale-out).
+    #[arg(long, env = "GAMELIFT_EMULATOR_INSTANCE_ACTIVATION_DELAY", default_value = "500ms", value_parser = parse_duration)]
+    pub instance_activation_delay: Duration,
+
+    /// Also listen for game-server processes over TLS (`wss://`) on this address; the
+    /// certificate is generated at start unless --tls-cert/--tls-key are given.
+    #[arg(long, env = "GAMELIFT_EMULATOR_WSS_BIND")]
+    pub wss_bind: Option<SocketAddr>,
+
+    /// PEM certificate chain for the wss listener (with --tls-key).
+    #[arg(long, env = "GAMELIFT_EMULATOR_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key for the wss listener (with --tls-cert).
+    #[arg(long, env = "GAMELIFT_EMULATOR_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Which endpoint RegisterCompute hands to game servers as GameLiftServiceSdkEndpoint.
+    #[arg(long, env = "GAMELIFT_EMULATOR_SDK_ENDPOINT", value_enum, default_value = "ws")]
+    pub sdk_endpoint: SdkEndpoint,
+
+    /// How long a game-server process whose socket closed without ProcessEnding is kept for a
+    /// reconnect with the same pID before it (and its game session) ends.
+    #[arg(long, env = "GAMELIFT_EMULATOR_PROCESS_RECONNECT_GRACE", default_value = "10s", value_parser = parse_duration)]
+    pub process_reconnect_grace: Duration,
+
+    /// A game-server process with no heartbeat for this long is marked unhealthy and gets no
+    /// new game sessions.
+    #[arg(long, env = "GAMELIFT_EMULATOR_PROCESS_HEARTBEAT_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    pub process_heartbeat_timeout: Duration,
+
     /// Log format.
     #[arg(long, env = "GAMELIFT_EMULATOR_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -92,6 +149,11 @@ impl Config {
             region: self.region.clone(),
             account_id: self.account_id.clone(),
             game_session_activation_delay: self.game_session_activation_delay,
+            game_session_termination_delay: self.game_session_termination_delay,
+            player_session_timeout: self.player_session_timeout,
+            retention: self.retention,
+            fleet_activation_delay: self.fleet_activation_delay,
+            instance_activation_delay: self.instance_activation_delay,
         }
     }
 

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::config::parse_duration;
 use crate::dto::compile_pattern;
-use crate::model::fleet::FleetAttrs;
+use crate::model::fleet::{FleetAttrs, IpPermission};
 use crate::model::{
     AliasSpec, ComputeType, CreationLimit, FleetSpec, FleetStatus, LocationSpec, Now, ProtectionPolicy,
     RoutingStrategy, RuntimeConfig, ServerProcess, Settings, World, regions,
@@ -110,9 +110,7 @@ struct FixtureLimit {
 struct FixturePermission {
     from_port: u16,
     to_port: u16,
-    #[allow(dead_code)]
     ip_range: Option<String>,
-    #[allow(dead_code)]
     protocol: Option<String>,
 }
 
@@ -320,6 +318,17 @@ fn fleet_spec(f: FixtureFleet) -> Result<FleetSpec, String> {
             operating_system: f.operating_system,
             build_id: f.build_id,
             script_id: f.script_id,
+            inbound_permissions: f
+                .ec2_inbound_permissions
+                .into_iter()
+                .map(|p| IpPermission {
+                    from_port: p.from_port.min(p.to_port).max(1),
+                    to_port: p.to_port.max(p.from_port).max(1),
+                    ip_range: p.ip_range.unwrap_or_else(|| "0.0.0.0/0".into()),
+                    protocol: p.protocol.unwrap_or_else(|| "UDP".into()),
+                })
+                .collect(),
+            ..Default::default()
         },
     })
 }

@@ -51,6 +51,9 @@ pub async fn run(
     em: Emulator,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    if let Ok(addr) = listener.local_addr() {
+        em.set_listen_addr(addr);
+    }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let driver = tokio::spawn(lifecycle::run(em.clone(), {
         let mut rx = stop_rx.clone();

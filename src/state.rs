@@ -4,7 +4,7 @@
 //! A `std::sync::Mutex`, not tokio's: critical sections are short, CPU-only and never cross an
 //! `.await`, which is exactly the case the tokio docs recommend the std mutex for.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use tokio::sync::Notify;
 
@@ -20,6 +20,7 @@ pub struct Emulator {
 }
 
 struct Inner {
+    public_url: OnceLock<String>,
     world: Mutex<World>,
     wake: Notify,
     clock: Clock,
@@ -33,13 +34,33 @@ impl Emulator {
         let clock = Clock::start();
         let world = fixtures.build_world(config.settings(), clock.now());
         Self {
-            inner: Arc::new(Inner { world: Mutex::new(world), wake: Notify::new(), clock, config, fixtures }),
+            inner: Arc::new(Inner {
+                public_url: OnceLock::new(),
+                world: Mutex::new(world),
+                wake: Notify::new(),
+                clock,
+                config,
+                fixtures,
+            }),
         }
     }
 
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// Records the address the server actually listens on (known only after binding).
+    pub fn set_listen_addr(&self, addr: std::net::SocketAddr) {
+        let _ = self.inner.public_url.set(format!("http://{}", crate::healthcheck::probe_addr(addr)));
+    }
+
+    /// The base URL clients reach the emulator at (for URLs it hands out, such as log URLs).
+    pub fn public_url(&self) -> String {
+        match self.inner.public_url.get() {
+            Some(url) => url.clone(),
+            None => format!("http://{}", crate::healthcheck::probe_addr(self.inner.config.bind)),
+        }
     }
 
     /// The current time.

@@ -5,6 +5,16 @@
 //! one instance. A slot maps to a port (`base_port + slot`), so two live sessions on one
 //! instance never share a port. Allocation is O(log instances): each location keeps the set
 //! of ACTIVE instances that still have a free slot.
+//!
+//! Fleets created through the API walk their status (and each location its own) through
+//! NEW → DOWNLOADING → VALIDATING → BUILDING → ACTIVATING → ACTIVE on timers
+//! (`fleet_lifecycle.rs`); capacity changes, scale-in and the utilization and capacity
+//! reports live in `fleet_capacity.rs`. Every status and capacity change is recorded in the
+//! fleet's event log ([`FleetEvent`]).
+//!
+//! Instances are numbered per location and never renumbered: a game session names its host as
+//! (location, instance number, slot). An instance that is shut down is TERMINATING for the
+//! instance activation delay and then forgotten.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -12,7 +22,17 @@ use std::time::Duration;
 
 use rustc_hash::FxHashMap;
 
+use super::world::{Now, World};
 use super::{FleetStatus, ProtectionPolicy, wire_enum};
+use crate::error::{ApiError, ApiResult};
+
+/// An instance runs at most this many server processes (Σ `ConcurrentExecutions`), as the
+/// `RuntimeConfiguration` documentation says.
+pub const MAX_PROCESSES_PER_INSTANCE: u32 = 50;
+/// `MaxConcurrentGameSessionActivations` when the runtime configuration does not set it.
+pub const DEFAULT_MAX_CONCURRENT_ACTIVATIONS: u32 = 2_147_483_647;
+/// `GameSessionActivationTimeoutSeconds` when the runtime configuration does not set it.
+pub const DEFAULT_ACTIVATION_TIMEOUT_SECONDS: u32 = 300;
 
 wire_enum!(
     /// Where a fleet's compute comes from.
@@ -28,6 +48,28 @@ wire_enum!(
         Pending = "PENDING",
         Active = "ACTIVE",
         Terminating = "TERMINATING",
+    }
+);
+
+wire_enum!(
+    /// The event codes the emulator records in a fleet's event log.
+    FleetEventCode {
+        FleetCreated = "FLEET_CREATED",
+        FleetDeleted = "FLEET_DELETED",
+        FleetScalingEvent = "FLEET_SCALING_EVENT",
+        FleetStateDownloading = "FLEET_STATE_DOWNLOADING",
+        FleetStateValidating = "FLEET_STATE_VALIDATING",
+        FleetStateBuilding = "FLEET_STATE_BUILDING",
+        FleetStateActivating = "FLEET_STATE_ACTIVATING",
+        FleetStateActive = "FLEET_STATE_ACTIVE",
+        FleetNewGameSessionProtectionPolicyUpdated = "FLEET_NEW_GAME_SESSION_PROTECTION_POLICY_UPDATED",
+        LocationStatePending = "LOCATION_STATE_PENDING",
+        LocationStateCreating = "LOCATION_STATE_CREATING",
+        LocationStateCreated = "LOCATION_STATE_CREATED",
+        LocationStateActivating = "LOCATION_STATE_ACTIVATING",
+        LocationStateActive = "LOCATION_STATE_ACTIVE",
+        LocationStateDeleting = "LOCATION_STATE_DELETING",
+        LocationStateDeleted = "LOCATION_STATE_DELETED",
     }
 );
 
@@ -58,6 +100,39 @@ impl RuntimeConfig {
     pub fn slots_per_instance(&self) -> u32 {
         self.server_processes.iter().fold(0u32, |acc, p| acc.saturating_add(p.concurrent_executions))
     }
+
+    /// The rules a runtime configuration must meet beyond its member constraints: at least one
+    /// server process, at most [`MAX_PROCESSES_PER_INSTANCE`] processes in all, and (on managed
+    /// EC2 fleets, `installed` true) launch paths under the directories builds are installed in:
+    /// `/local/game/` on Linux, `C:\game\` on Windows.
+    pub fn check(&self, installed: bool) -> ApiResult<()> {
+        if self.server_processes.is_empty() {
+            return Err(ApiError::InvalidRequest(
+                "A RuntimeConfiguration must contain at least one ServerProcesses entry.".into(),
+            ));
+        }
+        let total =
+            self.server_processes.iter().fold(0u64, |acc, p| acc + u64::from(p.concurrent_executions));
+        if total > u64::from(MAX_PROCESSES_PER_INSTANCE) {
+            return Err(ApiError::InvalidRequest(format!(
+                "The RuntimeConfiguration runs {total} server processes per instance; an instance can run at most {MAX_PROCESSES_PER_INSTANCE} (the sum of ConcurrentExecutions)."
+            )));
+        }
+        if installed
+            && let Some(p) = self.server_processes.iter().find(|p| !is_installed_path(&p.launch_path))
+        {
+            return Err(ApiError::InvalidRequest(format!(
+                "LaunchPath {} is not valid: game server files are installed under /local/game/ (Linux) or C:\\game\\ (Windows).",
+                p.launch_path
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Whether a launch path lies where GameLift installs build and script files.
+fn is_installed_path(path: &str) -> bool {
+    path.starts_with("/local/game/") || path.get(..8).is_some_and(|p| p.eq_ignore_ascii_case("C:\\game\\"))
 }
 
 /// A resource creation limit policy: at most `per_creator` new sessions per creator within
@@ -133,6 +208,117 @@ pub struct FleetAttrs {
     pub build_id: Option<String>,
     /// Script ID.
     pub script_id: Option<String>,
+    /// `EC2InboundPermissions` (DescribeFleetPortSettings).
+    pub inbound_permissions: Vec<IpPermission>,
+    /// `MetricGroups` (empty: the default group, `default`).
+    pub metric_groups: Vec<String>,
+    /// `InstanceRoleArn`.
+    pub instance_role_arn: Option<String>,
+    /// `InstanceRoleCredentialsProvider`.
+    pub instance_role_credentials_provider: Option<String>,
+    /// `CertificateConfiguration.CertificateType` (absent: DISABLED).
+    pub certificate_type: Option<String>,
+    /// The deprecated `ServerLaunchPath`, as given.
+    pub server_launch_path: Option<String>,
+    /// The deprecated `ServerLaunchParameters`, as given.
+    pub server_launch_parameters: Option<String>,
+    /// The deprecated `LogPaths`, as given.
+    pub log_paths: Vec<String>,
+    /// `AnywhereConfiguration.Cost`.
+    pub anywhere_cost: Option<String>,
+    /// `PlayerGatewayMode`.
+    pub player_gateway_mode: Option<String>,
+    /// `PlayerGatewayConfiguration.GameServerIpProtocolSupported`.
+    pub player_gateway_ip_protocol: Option<String>,
+}
+
+/// One inbound permission (`IpPermission`) of a fleet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IpPermission {
+    /// First port of the range.
+    pub from_port: u16,
+    /// Last port of the range (inclusive).
+    pub to_port: u16,
+    /// CIDR block.
+    pub ip_range: String,
+    /// `TCP` or `UDP`.
+    pub protocol: String,
+}
+
+/// `ManagedCapacityConfiguration` of a location, stored and reported (the emulator does not
+/// scale to and from zero by itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedCapacity {
+    /// `ZeroCapacityStrategy` (`MANUAL` or `SCALE_TO_AND_FROM_ZERO`).
+    pub zero_capacity_strategy: Option<String>,
+    /// `ScaleInAfterInactivityMinutes`.
+    pub scale_in_after_inactivity_minutes: Option<u32>,
+}
+
+/// One entry of a fleet's event log.
+#[derive(Debug, Clone)]
+pub struct FleetEvent {
+    /// Position in the fleet's log (1, 2, ...): the paging cursor.
+    pub seq: u64,
+    /// `EventId` (a UUID).
+    pub id: Arc<str>,
+    /// `EventCode`.
+    pub code: FleetEventCode,
+    /// `Message`.
+    pub message: String,
+    /// `EventTime` (epoch ms).
+    pub time_ms: i64,
+}
+
+/// A timed transition of a fleet, a location or an instance. Locations are named by their
+/// `key`, which is never reused within a fleet, so an entry for a deleted location cannot touch
+/// one added later under the same name. `wall_ms` is the due time as clients see it (the
+/// EventTime of what the transition records).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FleetTimer {
+    /// A location (with the home location, the fleet) takes a step of the creation walk.
+    Step {
+        /// Fleet ID.
+        fleet: Arc<str>,
+        /// Location key.
+        location: u64,
+        /// The status it moves to.
+        to: FleetStatus,
+        /// Due time (epoch ms).
+        wall_ms: i64,
+    },
+    /// A PENDING instance of an ACTIVE location becomes ACTIVE.
+    InstanceReady {
+        /// Fleet ID.
+        fleet: Arc<str>,
+        /// Location key.
+        location: u64,
+        /// Instance number.
+        instance: u32,
+    },
+    /// A TERMINATING instance is gone.
+    InstanceGone {
+        /// Fleet ID.
+        fleet: Arc<str>,
+        /// Location key.
+        location: u64,
+        /// Instance number.
+        instance: u32,
+    },
+    /// A DELETING location is gone.
+    LocationGone {
+        /// Fleet ID.
+        fleet: Arc<str>,
+        /// Location key.
+        location: u64,
+        /// Due time (epoch ms).
+        wall_ms: i64,
+    },
+    /// A DELETING fleet is gone.
+    FleetGone {
+        /// Fleet ID.
+        fleet: Arc<str>,
+    },
 }
 
 /// One EC2 instance of a fleet location.
@@ -169,6 +355,11 @@ impl Instance {
         self.used
     }
 
+    /// PENDING or ACTIVE: counts towards the location's instances (TERMINATING ones do not).
+    pub fn is_live(&self) -> bool {
+        self.status != InstanceStatus::Terminating
+    }
+
     fn take_slot(&mut self, capacity: u32) -> Option<u32> {
         if self.used >= capacity {
             return None;
@@ -198,6 +389,8 @@ impl Instance {
 /// One location (home Region, remote Region or custom location) of a fleet.
 #[derive(Debug, Clone)]
 pub struct FleetLocation {
+    /// Key of this location within its fleet (never reused, unlike the name).
+    pub key: u64,
     /// Region code or custom location name.
     pub name: Arc<str>,
     /// Location status.
@@ -208,6 +401,8 @@ pub struct FleetLocation {
     pub min: u32,
     /// Maximum instances.
     pub max: u32,
+    /// `ManagedCapacityConfiguration`, as last set.
+    pub managed_capacity: Option<ManagedCapacity>,
     /// Instances by number.
     pub instances: BTreeMap<u32, Instance>,
     next_instance: u32,
@@ -217,13 +412,15 @@ pub struct FleetLocation {
 }
 
 impl FleetLocation {
-    fn new(spec: &LocationSpec, now_ms: i64, slots: u32) -> Self {
+    fn new(spec: &LocationSpec, key: u64, now_ms: i64, slots: u32) -> Self {
         let mut loc = Self {
+            key,
             name: spec.name.as_str().into(),
             status: spec.status,
             desired: spec.desired,
             min: spec.min,
             max: spec.max,
+            managed_capacity: None,
             instances: BTreeMap::new(),
             next_instance: 0,
             with_room: BTreeSet::new(),
@@ -237,7 +434,8 @@ impl FleetLocation {
         loc
     }
 
-    fn add_instance(&mut self, status: InstanceStatus, now_ms: i64, slots: u32) -> u32 {
+    /// Adds an instance; returns its number.
+    pub(crate) fn add_instance(&mut self, status: InstanceStatus, now_ms: i64, slots: u32) -> u32 {
         let no = self.next_instance;
         self.next_instance += 1;
         self.instances.insert(no, Instance::new(no, status, now_ms));
@@ -249,16 +447,21 @@ impl FleetLocation {
 
     /// Takes a free slot on an ACTIVE instance: `(instance number, slot)`.
     pub fn allocate(&mut self, slots: u32) -> Option<(u32, u32)> {
-        let no = *self.with_room.first()?;
-        let inst = self.instances.get_mut(&no)?;
-        let Some(slot) = inst.take_slot(slots) else {
-            self.with_room.remove(&no);
-            return None;
-        };
-        if inst.used >= slots {
-            self.with_room.remove(&no);
+        while let Some(&no) = self.with_room.first() {
+            let Some(inst) = self.instances.get_mut(&no) else {
+                self.with_room.remove(&no);
+                continue;
+            };
+            let Some(slot) = inst.take_slot(slots) else {
+                self.with_room.remove(&no);
+                continue;
+            };
+            if inst.used >= slots {
+                self.with_room.remove(&no);
+            }
+            return Some((no, slot));
         }
-        Some((no, slot))
+        None
     }
 
     /// Gives a slot back.
@@ -271,9 +474,66 @@ impl FleetLocation {
         }
     }
 
+    /// PENDING → ACTIVE (a no-op for an instance in any other state). Returns whether it changed.
+    pub(crate) fn activate_instance(&mut self, no: u32, slots: u32) -> bool {
+        let Some(inst) = self.instances.get_mut(&no) else { return false };
+        if inst.status != InstanceStatus::Pending {
+            return false;
+        }
+        inst.status = InstanceStatus::Active;
+        if inst.used < slots {
+            self.with_room.insert(no);
+        }
+        true
+    }
+
+    /// Every PENDING instance becomes ACTIVE (the location finished its creation walk).
+    pub(crate) fn activate_pending(&mut self, slots: u32) {
+        let pending: Vec<u32> =
+            self.instances.values().filter(|i| i.status == InstanceStatus::Pending).map(|i| i.no).collect();
+        for no in pending {
+            self.activate_instance(no, slots);
+        }
+    }
+
+    /// PENDING or ACTIVE → TERMINATING: the instance takes no new game sessions. Returns
+    /// whether it changed.
+    pub(crate) fn retire_instance(&mut self, no: u32) -> bool {
+        let Some(inst) = self.instances.get_mut(&no) else { return false };
+        if !inst.is_live() {
+            return false;
+        }
+        inst.status = InstanceStatus::Terminating;
+        self.with_room.remove(&no);
+        true
+    }
+
+    /// Forgets a TERMINATING instance.
+    pub(crate) fn remove_instance(&mut self, no: u32) {
+        if self.instances.get(&no).is_some_and(|i| i.status == InstanceStatus::Terminating) {
+            self.instances.remove(&no);
+            self.with_room.remove(&no);
+        }
+    }
+
+    /// Recomputes which ACTIVE instances have room after the slots per instance changed.
+    pub(crate) fn refresh_room(&mut self, slots: u32) {
+        self.with_room = self
+            .instances
+            .values()
+            .filter(|i| i.status == InstanceStatus::Active && i.used < slots)
+            .map(|i| i.no)
+            .collect();
+    }
+
     /// Instances with the given status.
     pub fn count(&self, status: InstanceStatus) -> u32 {
         self.instances.values().filter(|i| i.status == status).count() as u32
+    }
+
+    /// PENDING and ACTIVE instances (what DesiredInstances is compared with).
+    pub fn live_instances(&self) -> u32 {
+        self.instances.values().filter(|i| i.is_live()).count() as u32
     }
 
     /// Slots in use across instances.
@@ -307,8 +567,10 @@ pub struct Fleet {
     pub runtime: RuntimeConfig,
     /// Default protection of new game sessions.
     pub protection: ProtectionPolicy,
-    /// Resource creation limit policy.
+    /// Resource creation limit policy (as enforced: absent when it limits nothing).
     pub creation_limit: Option<CreationLimit>,
+    /// Resource creation limit policy as set (what DescribeFleetAttributes reports).
+    pub creation_limit_policy: Option<CreationLimit>,
     /// Emulator-only activation delay (the global one applies when absent).
     pub activation_delay: Option<Duration>,
     /// Advertised IP address of game sessions.
@@ -321,6 +583,9 @@ pub struct Fleet {
     pub creation_time_ms: i64,
     /// Pass-through attributes.
     pub attrs: FleetAttrs,
+    /// The event log, oldest first.
+    pub events: Vec<FleetEvent>,
+    next_location_key: u64,
     /// Every game session (until purged), in creation order.
     pub sessions: BTreeSet<u64>,
     /// ACTIVE game sessions, in creation order (what SearchGameSessions scans).
@@ -362,8 +627,9 @@ impl Fleet {
                 },
             );
         }
-        let locations = specs.iter().map(|l| FleetLocation::new(l, now_ms, slots)).collect();
-        Self {
+        let locations =
+            specs.iter().enumerate().map(|(i, l)| FleetLocation::new(l, i as u64, now_ms, slots)).collect();
+        let mut fleet = Self {
             id: id.into(),
             arn: arn.into(),
             seq,
@@ -376,23 +642,50 @@ impl Fleet {
             runtime: spec.runtime,
             protection: spec.protection,
             creation_limit: spec.creation_limit.filter(|l| l.per_creator > 0),
+            creation_limit_policy: spec.creation_limit,
             activation_delay: spec.activation_delay,
             ip_address: spec.ip_address.as_deref().unwrap_or("127.0.0.1").into(),
             dns_name: spec.dns_name.as_deref().unwrap_or("localhost").into(),
             base_port: spec.base_port,
             creation_time_ms: now_ms,
             attrs: spec.attrs,
+            events: Vec::new(),
+            next_location_key: specs.len() as u64,
             sessions: BTreeSet::new(),
             active: BTreeSet::new(),
             props: FxHashMap::default(),
             tokens: FxHashMap::default(),
             creators: FxHashMap::default(),
-        }
+        };
+        let message = format!("Fleet {} created.", fleet.id);
+        fleet.record(FleetEventCode::FleetCreated, message, now_ms);
+        fleet
     }
 
     /// Index of the named location.
     pub fn location_index(&self, name: &str) -> Option<usize> {
         self.locations.iter().position(|l| &*l.name == name)
+    }
+
+    /// Index of the location with `key`.
+    pub fn location_by_key(&self, key: u64) -> Option<usize> {
+        self.locations.iter().position(|l| l.key == key)
+    }
+
+    /// Adds a location (with its instances, as the spec says); returns its index.
+    pub(crate) fn add_location(&mut self, spec: &LocationSpec, now_ms: i64) -> usize {
+        let key = self.next_location_key;
+        self.next_location_key += 1;
+        let slots = self.runtime.slots_per_instance();
+        self.locations.push(FleetLocation::new(spec, key, now_ms, slots));
+        self.locations.len() - 1
+    }
+
+    /// Appends an entry to the event log.
+    pub(crate) fn record(&mut self, code: FleetEventCode, message: String, time_ms: i64) {
+        let seq = self.events.len() as u64 + 1;
+        let id = uuid::Uuid::new_v4().hyphenated().to_string().into();
+        self.events.push(FleetEvent { seq, id, code, message, time_ms });
     }
 
     /// The port of a slot: `base_port + slot`, kept within GameLift's 1..=60000.
@@ -410,7 +703,6 @@ impl Fleet {
     }
 
     /// Removes a session from the search indexes (it left ACTIVE).
-    #[allow(dead_code)] // used once sessions can end (TerminateGameSession)
     pub(crate) fn unindex_active(&mut self, seq: u64, props: &[(Box<str>, Box<str>)]) {
         self.active.remove(&seq);
         for (k, v) in props {
@@ -429,6 +721,32 @@ impl Fleet {
     }
 }
 
+impl World {
+    /// Gives a game session's slot back to its instance (the session ended). When the location
+    /// has more instances than desired (a scale-in waited for protected game sessions to end),
+    /// the scale-in is retried: the instance that just lost a session may now be idle or
+    /// unprotected.
+    pub(crate) fn release_slot(
+        &mut self,
+        fleet_id: &str,
+        location: &str,
+        instance: u32,
+        slot: u32,
+        now: Now,
+    ) {
+        let Some(fleet) = self.fleets.get_mut(fleet_id) else { return };
+        let slots = fleet.runtime.slots_per_instance();
+        let Some(i) = fleet.location_index(location) else { return };
+        let loc = &mut fleet.locations[i];
+        loc.release(instance, slot, slots);
+        let over = loc.status == FleetStatus::Active && loc.live_instances() > loc.desired;
+        if over && loc.instances.get(&instance).is_some_and(Instance::is_live) {
+            let key = loc.key;
+            self.scale_in(fleet_id, key, now);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,6 +760,7 @@ mod tests {
                 max: desired,
                 status: FleetStatus::Active,
             },
+            0,
             0,
             2,
         )
@@ -478,6 +797,7 @@ mod tests {
                 max: 1,
                 status: FleetStatus::Activating,
             },
+            0,
             0,
             2,
         );

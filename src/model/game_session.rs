@@ -11,12 +11,12 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 use super::fleet::{ComputeType, Fleet};
-use super::search::SessionFields;
+use super::search::{Filter, Operand, SessionFields, Sort};
 use super::timers::Timer;
 use super::world::{Now, World};
 use super::{
-    FleetStatus, GameSessionStatus, GameSessionStatusReason, PlayerSessionCreationPolicy, ProtectionPolicy,
-    ids, regions,
+    FleetStatus, GameSessionStatus, GameSessionStatusReason, PlayerSessionCreationPolicy,
+    PlayerSessionStatus, ProtectionPolicy, TerminationMode, ids, regions,
 };
 use crate::error::{ApiError, ApiResult};
 
@@ -71,16 +71,20 @@ pub struct GameSession {
     fingerprint: u64,
     /// The idempotency token or custom ID that named it, if any.
     pub token: Option<Box<str>>,
+    /// When it became ACTIVE (epoch ms).
+    pub activated_ms: Option<i64>,
+    /// While TERMINATING: the reason it will end with.
+    pub ending: Option<GameSessionStatusReason>,
+    /// Its player sessions, in creation order.
+    pub players: Vec<u64>,
 }
 
-/// Where a game session runs.
+/// Where a game session runs (its location is `GameSession::location`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Host {
     /// A slot on an instance of a timer-driven fleet location.
     Instance {
-        /// Index in `Fleet::locations`.
-        location: u16,
-        /// Instance number in that location.
+        /// Instance number in the location.
         instance: u32,
         /// Slot on that instance.
         slot: u32,
@@ -325,9 +329,12 @@ impl World {
             ip_address: fleet.ip_address.clone(),
             dns_name: fleet.dns_name.clone(),
             port: fleet.port_of(slot),
-            host: Host::Instance { location: loc_idx as u16, instance, slot },
+            host: Host::Instance { instance, slot },
             fingerprint,
             token: token.map(Into::into),
+            activated_ms: None,
+            ending: None,
+            players: Vec::new(),
         };
         fleet.sessions.insert(seq);
         if let Some(t) = token {
@@ -341,12 +348,13 @@ impl World {
     }
 
     /// ACTIVATING → ACTIVE (a no-op for a session in any other state).
-    pub(crate) fn activate_game_session(&mut self, seq: u64) {
+    pub(crate) fn activate_game_session(&mut self, seq: u64, now: Now) {
         let Some(s) = self.sessions.get_mut(&seq) else { return };
         if s.status != GameSessionStatus::Activating {
             return;
         }
         s.status = GameSessionStatus::Active;
+        s.activated_ms = Some(now.wall_ms);
         if let Some(fleet) = self.fleets.get_mut(&s.fleet_id) {
             fleet.index_active(seq, &s.properties);
         }
@@ -385,6 +393,328 @@ impl World {
             .filter(|s| q.status.is_none_or(|st| s.status == st))
             .map(|s| (s.seq, s));
         super::paging::page(items, q.limit)
+    }
+}
+
+/// An UpdateGameSession request, after wire validation.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateGameSession {
+    /// GameSessionId (the ARN).
+    pub game_session_id: String,
+    /// New MaximumPlayerSessionCount.
+    pub maximum_player_session_count: Option<u32>,
+    /// New Name.
+    pub name: Option<String>,
+    /// New PlayerSessionCreationPolicy.
+    pub policy: Option<PlayerSessionCreationPolicy>,
+    /// New ProtectionPolicy.
+    pub protection: Option<ProtectionPolicy>,
+    /// Properties to add or modify (never removed).
+    pub game_properties: Option<Vec<(String, String)>>,
+}
+
+/// Where a search page starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchCursor {
+    /// After this sequence number, in the iteration order (creation-time order).
+    After(u64),
+    /// After this many results (any other sort).
+    Offset(u64),
+}
+
+/// A SearchGameSessions request over one fleet.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchQuery<'a> {
+    /// Only this location.
+    pub location: Option<&'a str>,
+    /// The parsed FilterExpression.
+    pub filter: Option<&'a Filter>,
+    /// The parsed SortExpression.
+    pub sort: Option<&'a Sort>,
+    /// Where the page starts.
+    pub cursor: Option<SearchCursor>,
+    /// Page size.
+    pub limit: usize,
+}
+
+/// Game properties can hold at most this many entries (GamePropertyList max).
+const MAX_GAME_PROPERTIES: usize = 16;
+
+impl World {
+    /// UpdateGameSession. Properties are added or modified, never deleted.
+    pub fn update_game_session(&mut self, req: UpdateGameSession) -> ApiResult<u64> {
+        let seq = self.game_session_by_id(&req.game_session_id)?.seq;
+        let Some(s) = self.sessions.get_mut(&seq) else {
+            return Err(ApiError::NotFound(format!("Game session {} not found.", req.game_session_id)));
+        };
+        if !matches!(s.status, GameSessionStatus::Active | GameSessionStatus::Activating) {
+            return Err(ApiError::InvalidGameSessionStatus(format!(
+                "Game session {} is in status {}; only ACTIVE or ACTIVATING game sessions can be updated.",
+                s.arn, s.status
+            )));
+        }
+        let mut props = s.properties.clone();
+        if let Some(updates) = &req.game_properties {
+            for (k, v) in updates {
+                match props.iter_mut().find(|(pk, _)| **pk == **k) {
+                    Some(entry) => entry.1 = v.as_str().into(),
+                    None => props.push((k.as_str().into(), v.as_str().into())),
+                }
+            }
+            if props.len() > MAX_GAME_PROPERTIES {
+                return Err(ApiError::InvalidRequest(format!(
+                    "A game session can have at most {MAX_GAME_PROPERTIES} game properties; this update would give it {}.",
+                    props.len()
+                )));
+            }
+        }
+        if let Some(n) = req.maximum_player_session_count {
+            s.max_players = n;
+        }
+        if let Some(name) = req.name {
+            s.name = Some(name.into());
+        }
+        if let Some(p) = req.policy {
+            s.policy = p;
+        }
+        if let Some(p) = req.protection {
+            s.protection = p;
+        }
+        if req.game_properties.is_some() {
+            if s.status == GameSessionStatus::Active
+                && let Some(fleet) = self.fleets.get_mut(&s.fleet_id)
+            {
+                fleet.unindex_active(seq, &s.properties);
+                fleet.index_active(seq, &props);
+            }
+            s.properties = props;
+        }
+        Ok(seq)
+    }
+
+    /// TerminateGameSession: TERMINATING now, TERMINATED (with the mode's StatusReason) once
+    /// the server process has stopped. A session already TERMINATING is left as it is.
+    pub fn terminate_game_session(&mut self, now: Now, id: &str, mode: TerminationMode) -> ApiResult<u64> {
+        let seq = self.game_session_by_id(id)?.seq;
+        let delay = self.settings.game_session_termination_delay;
+        let Some(s) = self.sessions.get_mut(&seq) else {
+            return Err(ApiError::NotFound(format!("Game session {id} not found.")));
+        };
+        match s.status {
+            GameSessionStatus::Terminating => return Ok(seq),
+            GameSessionStatus::Terminated | GameSessionStatus::Error => {
+                return Err(ApiError::InvalidGameSessionStatus(format!(
+                    "Game session {id} is in status {}; it cannot be terminated.",
+                    s.status
+                )));
+            }
+            GameSessionStatus::Active | GameSessionStatus::Activating => {}
+        }
+        let fleet = self.fleets.get_mut(&s.fleet_id);
+        if mode == TerminationMode::ForceTerminate
+            && fleet.as_ref().is_some_and(|f| f.compute_type == ComputeType::Anywhere)
+        {
+            return Err(ApiError::InvalidRequest(format!(
+                "FORCE_TERMINATE is not available for game session {id}: it runs on an Anywhere fleet without the Amazon GameLift Servers Agent."
+            )));
+        }
+        if s.status == GameSessionStatus::Active
+            && let Some(fleet) = fleet
+        {
+            fleet.unindex_active(seq, &s.properties);
+        }
+        s.status = GameSessionStatus::Terminating;
+        s.ending = Some(match mode {
+            TerminationMode::TriggerOnProcessTerminate => {
+                GameSessionStatusReason::TriggeredOnProcessTerminate
+            }
+            TerminationMode::ForceTerminate => GameSessionStatusReason::ForceTerminated,
+        });
+        self.schedule(now.at + delay, Timer::FinishTermination(seq));
+        Ok(seq)
+    }
+
+    /// TERMINATING → TERMINATED (a no-op in any other state).
+    pub(crate) fn finish_termination(&mut self, seq: u64, now: Now) {
+        let reason = match self.sessions.get(&seq) {
+            Some(s) if s.status == GameSessionStatus::Terminating => s.ending,
+            _ => return,
+        };
+        self.end_game_session(seq, now, reason);
+    }
+
+    /// Ends a game session now: TERMINATED with `reason` and TerminationTime, its slot freed,
+    /// its open player sessions COMPLETED, and its purge scheduled after the retention period.
+    /// Fleet deletion and scale-in use this too. A no-op for a session that already ended.
+    pub(crate) fn end_game_session(&mut self, seq: u64, now: Now, reason: Option<GameSessionStatusReason>) {
+        let Some(s) = self.sessions.get_mut(&seq) else { return };
+        if !s.is_live() {
+            return;
+        }
+        let was_active = s.status == GameSessionStatus::Active;
+        s.status = GameSessionStatus::Terminated;
+        s.status_reason = reason;
+        s.ending = None;
+        s.terminated_ms = Some(now.wall_ms);
+        s.current_players = 0;
+        for ps in &s.players {
+            if let Some(p) = self.player_sessions.get_mut(ps)
+                && p.is_open()
+            {
+                p.status = PlayerSessionStatus::Completed;
+                p.terminated_ms = Some(now.wall_ms);
+            }
+        }
+        let (fleet_id, location, host) = (s.fleet_id.clone(), s.location.clone(), s.host);
+        if was_active && let Some(fleet) = self.fleets.get_mut(&fleet_id) {
+            fleet.unindex_active(seq, &s.properties);
+        }
+        match host {
+            Host::Instance { instance, slot } => self.release_slot(&fleet_id, &location, instance, slot, now),
+        }
+        let retention = self.settings.retention;
+        self.schedule(now.at + retention, Timer::PurgeGameSession(seq));
+    }
+
+    /// Forgets an ended game session, its player sessions and its idempotency token.
+    pub(crate) fn purge_game_session(&mut self, seq: u64) {
+        if self.sessions.get(&seq).is_none_or(|s| s.is_live()) {
+            return;
+        }
+        let Some(s) = self.sessions.remove(&seq) else { return };
+        self.session_ids.remove(&s.arn);
+        if let Some(fleet) = self.fleets.get_mut(&s.fleet_id) {
+            fleet.sessions.remove(&seq);
+            if let Some(i) = fleet.location_index(&s.location) {
+                fleet.locations[i].sessions.remove(&seq);
+            }
+            if let Some(tok) = &s.token
+                && fleet.tokens.get(tok) == Some(&seq)
+            {
+                fleet.tokens.remove(tok);
+            }
+        }
+        for ps in s.players {
+            self.forget_player_session(ps);
+        }
+    }
+
+    /// SearchGameSessions over one fleet: ACTIVE sessions only. A page costs the page when the
+    /// order is creation time (or unspecified) and the filter is selective through an index
+    /// (a required `gameSessionProperties.k = 'v'` or `gameSessionId = '...'`); any other sort
+    /// costs the number of matches.
+    pub fn search_game_sessions(
+        &self,
+        fleet: &Fleet,
+        q: &SearchQuery<'_>,
+    ) -> (Vec<&GameSession>, Option<SearchCursor>) {
+        let empty = std::collections::BTreeSet::new();
+        let single;
+        let candidates: &std::collections::BTreeSet<u64> = match q.filter {
+            Some(f) if f.required_game_session_id().is_some() => {
+                single = f
+                    .required_game_session_id()
+                    .and_then(|id| self.session_ids.get(id))
+                    .filter(|seq| fleet.active.contains(seq))
+                    .map(|seq| std::collections::BTreeSet::from([*seq]))
+                    .unwrap_or_default();
+                &single
+            }
+            Some(f) => {
+                let eqs = f.required_property_equalities();
+                if eqs.is_empty() {
+                    &fleet.active
+                } else {
+                    eqs.iter()
+                        .map(|(k, v)| fleet.props.get(*k).and_then(|by_v| by_v.get(*v)).unwrap_or(&empty))
+                        .min_by_key(|set| set.len())
+                        .unwrap_or(&fleet.active)
+                }
+            }
+            None => &fleet.active,
+        };
+        let keep = |s: &&GameSession| {
+            s.status == GameSessionStatus::Active
+                && q.location.is_none_or(|l| *s.location == *l)
+                && q.filter.is_none_or(|f| f.matches(*s))
+        };
+        let by_creation = match q.sort {
+            None => Some(false),
+            Some(sort) if sort.operand == Operand::CreationTimeMillis => Some(sort.descending),
+            Some(_) => None,
+        };
+        match by_creation {
+            Some(descending) => {
+                let after = match q.cursor {
+                    Some(SearchCursor::After(seq)) => Some(seq),
+                    _ => None,
+                };
+                let range: Box<dyn Iterator<Item = &u64>> = match (descending, after) {
+                    (false, None) => Box::new(candidates.iter()),
+                    (false, Some(a)) => Box::new(candidates.range((Bound::Excluded(a), Bound::Unbounded))),
+                    (true, None) => Box::new(candidates.iter().rev()),
+                    (true, Some(a)) => Box::new(candidates.range(..a).rev()),
+                };
+                let items = range.filter_map(|seq| self.sessions.get(seq)).filter(keep).map(|s| (s.seq, s));
+                let (page, next) = super::paging::page(items, q.limit);
+                (page, next.map(SearchCursor::After))
+            }
+            None => {
+                let mut all: Vec<&GameSession> =
+                    candidates.iter().filter_map(|seq| self.sessions.get(seq)).filter(keep).collect();
+                if let Some(sort) = q.sort {
+                    all.sort_by(|a, b| sort.compare(*a, *b).then(a.seq.cmp(&b.seq)));
+                }
+                let skip = match q.cursor {
+                    Some(SearchCursor::Offset(n)) => n as usize,
+                    _ => 0,
+                };
+                let items = all.into_iter().enumerate().skip(skip).map(|(i, s)| (i as u64 + 1, s));
+                let (page, next) = super::paging::page(items, q.limit);
+                (page, next.map(SearchCursor::Offset))
+            }
+        }
+    }
+
+    /// A small log of a game session's lifecycle (what GetGameSessionLogUrl's URL serves).
+    pub fn game_session_log(&self, id: &str) -> ApiResult<String> {
+        let s = self.game_session_by_id(id)?;
+        let stamp = |ms: i64| {
+            chrono::DateTime::from_timestamp_millis(ms)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                .unwrap_or_else(|| ms.to_string())
+        };
+        let mut out = format!(
+            "{} game session {} created in fleet {} location {} (MaximumPlayerSessionCount {}, {}:{})\n",
+            stamp(s.created_ms),
+            s.arn,
+            s.fleet_id,
+            s.location,
+            s.max_players,
+            s.ip_address,
+            s.port
+        );
+        if let Some(t) = s.activated_ms {
+            out.push_str(&format!("{} game session ACTIVE\n", stamp(t)));
+        }
+        for ps in &s.players {
+            if let Some(p) = self.player_sessions.get(ps) {
+                out.push_str(&format!(
+                    "{} player session {} for player {} reserved; now {}\n",
+                    stamp(p.created_ms),
+                    p.id,
+                    p.player_id,
+                    p.status
+                ));
+            }
+        }
+        if let Some(t) = s.terminated_ms {
+            let reason = s.status_reason.map(|r| format!(" ({r})")).unwrap_or_default();
+            out.push_str(&format!("{} game session TERMINATED{reason}\n", stamp(t)));
+        } else {
+            out.push_str(&format!("game session is {}\n", s.status));
+        }
+        Ok(out)
     }
 }
 

@@ -10,20 +10,30 @@
 //! # Layout
 //! - `world.rs`: `World`, `Settings`, `Now`, the timer dispatch (`advance`).
 //! - `fleet.rs`: fleets, locations, instances and slot allocation (capacity).
+//! - `fleet_lifecycle.rs`: CreateFleet, the status walk, deletion, locations, attribute updates.
+//! - `fleet_capacity.rs`: desired capacity, scale-out and scale-in, capacity and utilization.
 //! - `alias.rs`: aliases and routing (SIMPLE/TERMINAL) resolution.
-//! - `game_session.rs`: game sessions: creation, activation, queries.
+//! - `game_session.rs`: game sessions: creation, activation, update, termination, retention,
+//!   queries and search.
+//! - `player_session.rs`: player sessions: reservation, acceptance, timeouts, queries.
 //! - `timers.rs`: the deadline-ordered queue the lifecycle driver drains.
 //! - `paging.rs`: opaque NextToken encoding.
 //! - `ids.rs`, `regions.rs`: identifier/ARN shapes and known Regions.
 //! - `search.rs`: the SearchGameSessions filter/sort expression language.
 
 pub mod alias;
+pub mod build;
 pub mod fleet;
+pub mod fleet_capacity;
+pub mod fleet_lifecycle;
 pub mod game_session;
 pub mod ids;
+pub mod location;
 pub mod paging;
+pub mod player_session;
 pub mod regions;
 pub mod search;
+pub mod tags;
 pub mod timers;
 mod world;
 
@@ -32,7 +42,8 @@ pub use fleet::{
     ComputeType, CreationLimit, Fleet, FleetLocation, FleetSpec, Instance, InstanceStatus, LocationSpec,
     RuntimeConfig, ServerProcess,
 };
-pub use game_session::{CreateGameSession, GameSession, GameSessionQuery};
+pub use game_session::{CreateGameSession, GameSession, GameSessionQuery, SearchQuery, UpdateGameSession};
+pub use player_session::{PlayerSession, PlayerSessionQuery};
 pub use world::{Now, Settings, World};
 
 /// Declares a model enum with its wire names (the strings GameLift uses for it).
@@ -96,6 +107,24 @@ wire_enum!(
         Interrupted = "INTERRUPTED",
         TriggeredOnProcessTerminate = "TRIGGERED_ON_PROCESS_TERMINATE",
         ForceTerminated = "FORCE_TERMINATED",
+    }
+);
+
+wire_enum!(
+    /// Status of a player session.
+    PlayerSessionStatus {
+        Reserved = "RESERVED",
+        Active = "ACTIVE",
+        Completed = "COMPLETED",
+        Timedout = "TIMEDOUT",
+    }
+);
+
+wire_enum!(
+    /// How TerminateGameSession ends a game session.
+    TerminationMode {
+        TriggerOnProcessTerminate = "TRIGGER_ON_PROCESS_TERMINATE",
+        ForceTerminate = "FORCE_TERMINATE",
     }
 );
 

@@ -7,7 +7,6 @@
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
-use std::sync::Arc;
 
 use tokio::time::Instant;
 
@@ -16,8 +15,16 @@ use tokio::time::Instant;
 pub enum Timer {
     /// A timer-driven game session finishes activating (ACTIVATING → ACTIVE).
     ActivateGameSession(u64),
-    /// A fleet (timer-driven) takes its next status step.
-    FleetStep(Arc<str>),
+    /// A game session finishes terminating (TERMINATING → TERMINATED).
+    FinishTermination(u64),
+    /// A RESERVED player session was not accepted in time (→ TIMEDOUT).
+    PlayerSessionTimeout(u64),
+    /// An ended game session's retention is over: forget it.
+    PurgeGameSession(u64),
+    // Fleets
+    /// A fleet, location or instance transition (see `fleet::FleetTimer`).
+    Fleet(super::fleet::FleetTimer),
+    // (end of fleets)
 }
 
 #[derive(Debug)]

@@ -10,6 +10,7 @@ use super::alias::{Alias, AliasSpec, RoutingStrategy};
 use super::fleet::{Fleet, FleetSpec};
 use super::game_session::GameSession;
 use super::ids;
+use super::player_session::PlayerSession;
 use super::timers::{Timer, Timers};
 use crate::error::{ApiError, ApiResult};
 
@@ -40,15 +41,30 @@ pub struct Settings {
     pub account_id: String,
     /// Default time from ACTIVATING to ACTIVE for timer-driven game sessions.
     pub game_session_activation_delay: Duration,
+    /// Time from TERMINATING to TERMINATED for timer-driven game sessions.
+    pub game_session_termination_delay: Duration,
+    /// Time a RESERVED player session waits to be accepted before it is TIMEDOUT.
+    pub player_session_timeout: Duration,
+    /// How long ended game sessions (and their player sessions and idempotency tokens) stay.
+    pub retention: Duration,
+    /// Time a new fleet (or location) takes from NEW to ACTIVE.
+    pub fleet_activation_delay: Duration,
+    /// Time a new instance takes from PENDING to ACTIVE.
+    pub instance_activation_delay: Duration,
 }
 
 impl Settings {
-    /// Settings for tests: us-east-1, account 123456789012, 500 ms activation.
+    /// Settings for tests: us-east-1, account 123456789012, and the flags' defaults.
     pub fn for_tests() -> Self {
         Self {
             region: "us-east-1".into(),
             account_id: "123456789012".into(),
             game_session_activation_delay: Duration::from_millis(500),
+            game_session_termination_delay: Duration::from_millis(500),
+            player_session_timeout: Duration::from_secs(60),
+            retention: Duration::from_secs(30 * 86_400),
+            fleet_activation_delay: Duration::from_secs(1),
+            instance_activation_delay: Duration::from_millis(500),
         }
     }
 }
@@ -62,8 +78,18 @@ pub struct World {
     pub(crate) aliases: FxHashMap<Arc<str>, Alias>,
     pub(crate) sessions: FxHashMap<u64, GameSession>,
     pub(crate) session_ids: FxHashMap<Arc<str>, u64>,
+    pub(crate) player_sessions: FxHashMap<u64, PlayerSession>,
+    pub(crate) player_session_ids: FxHashMap<Arc<str>, u64>,
+    /// PlayerId → that player's sessions, in creation order.
+    pub(crate) players: FxHashMap<Arc<str>, Vec<u64>>,
     pub(crate) timers: Timers,
     // Builds, scripts, tags, custom locations
+    pub(crate) builds: FxHashMap<Arc<str>, super::build::Build>,
+    pub(crate) scripts: FxHashMap<Arc<str>, super::build::Script>,
+    /// Tags by the canonical ARN of their resource.
+    pub(crate) tags: FxHashMap<String, Vec<(String, String)>>,
+    /// Custom locations by name.
+    pub(crate) custom_locations: FxHashMap<Arc<str>, super::location::CustomLocation>,
     // (end of builds, scripts, tags, custom locations)
     next_seq: u64,
     wake: bool,
@@ -78,8 +104,15 @@ impl World {
             aliases: FxHashMap::default(),
             sessions: FxHashMap::default(),
             session_ids: FxHashMap::default(),
+            player_sessions: FxHashMap::default(),
+            player_session_ids: FxHashMap::default(),
+            players: FxHashMap::default(),
             timers: Timers::default(),
             // Builds, scripts, tags, custom locations
+            builds: FxHashMap::default(),
+            scripts: FxHashMap::default(),
+            tags: FxHashMap::default(),
+            custom_locations: FxHashMap::default(),
             // (end of builds, scripts, tags, custom locations)
             next_seq: 0,
             wake: false,
@@ -114,8 +147,13 @@ impl World {
     pub fn advance(&mut self, now: Now) {
         while let Some(timer) = self.timers.pop_due(now.at) {
             match timer {
-                Timer::ActivateGameSession(seq) => self.activate_game_session(seq),
-                Timer::FleetStep(_) => {}
+                Timer::ActivateGameSession(seq) => self.activate_game_session(seq, now),
+                Timer::FinishTermination(seq) => self.finish_termination(seq, now),
+                Timer::PlayerSessionTimeout(ps) => self.time_out_player_session(ps, now),
+                Timer::PurgeGameSession(seq) => self.purge_game_session(seq),
+                // Fleets
+                Timer::Fleet(t) => self.apply_fleet_timer(t, now),
+                // (end of fleets)
             }
         }
     }
@@ -199,12 +237,13 @@ impl World {
         }
     }
 
-    /// Counts for the health endpoint: (fleets, aliases, game sessions, timers).
+    /// Counts for the health endpoint.
     pub fn counts(&self) -> WorldCounts {
         WorldCounts {
             fleets: self.fleets.len(),
             aliases: self.aliases.len(),
             game_sessions: self.sessions.len(),
+            player_sessions: self.player_sessions.len(),
             pending_timers: self.timers.len(),
         }
     }
@@ -219,6 +258,8 @@ pub struct WorldCounts {
     pub aliases: usize,
     /// Game sessions (including ended ones not yet purged).
     pub game_sessions: usize,
+    /// Player sessions (including ended ones not yet purged).
+    pub player_sessions: usize,
     /// Pending timed transitions.
     pub pending_timers: usize,
 }

@@ -123,3 +123,190 @@ pub(crate) fn describe_game_sessions(
         })
     })
 }
+
+/// DescribeGameSessionDetails: DescribeGameSessions plus each session's protection policy.
+pub(crate) fn describe_game_session_details(
+    em: &Emulator,
+    input: dto::DescribeGameSessionDetailsInput,
+) -> ApiResult<dto::DescribeGameSessionDetailsOutput> {
+    let out = describe_game_sessions(
+        em,
+        dto::DescribeGameSessionsInput {
+            fleet_id: input.fleet_id,
+            game_session_id: input.game_session_id,
+            alias_id: input.alias_id,
+            location: input.location,
+            status_filter: input.status_filter,
+            limit: input.limit,
+            next_token: input.next_token,
+        },
+    )?;
+    em.with_world(|w, _| {
+        let details = out
+            .game_sessions
+            .unwrap_or_default()
+            .into_iter()
+            .map(|gs| {
+                let protection = gs
+                    .game_session_id
+                    .as_deref()
+                    .and_then(|id| w.game_session_by_id(id).ok())
+                    .map(|s| dto::ProtectionPolicy::from_wire(s.protection.as_str()));
+                dto::GameSessionDetail { game_session: Some(gs), protection_policy: protection }
+            })
+            .collect();
+        Ok(dto::DescribeGameSessionDetailsOutput {
+            game_session_details: Some(details),
+            next_token: out.next_token,
+        })
+    })
+}
+
+/// UpdateGameSession.
+pub(crate) fn update_game_session(
+    em: &Emulator,
+    input: dto::UpdateGameSessionInput,
+) -> ApiResult<dto::UpdateGameSessionOutput> {
+    let req = model::UpdateGameSession {
+        game_session_id: input.game_session_id.unwrap_or_default(),
+        maximum_player_session_count: input.maximum_player_session_count.map(|n| n.max(0) as u32),
+        name: input.name,
+        policy: input
+            .player_session_creation_policy
+            .and_then(|p| model::PlayerSessionCreationPolicy::parse(p.as_str())),
+        protection: input.protection_policy.and_then(|p| model::ProtectionPolicy::parse(p.as_str())),
+        game_properties: input.game_properties.map(|props| {
+            props.into_iter().map(|p| (p.key.unwrap_or_default(), p.value.unwrap_or_default())).collect()
+        }),
+    };
+    em.with_world(|w, _| {
+        let seq = w.update_game_session(req)?;
+        let s = w
+            .game_session(seq)
+            .ok_or_else(|| ApiError::InternalService("updated game session vanished".into()))?;
+        Ok(dto::UpdateGameSessionOutput { game_session: Some(game_session_dto(s)) })
+    })
+}
+
+/// TerminateGameSession.
+pub(crate) fn terminate_game_session(
+    em: &Emulator,
+    input: dto::TerminateGameSessionInput,
+) -> ApiResult<dto::TerminateGameSessionOutput> {
+    let id = input.game_session_id.unwrap_or_default();
+    let mode = input
+        .termination_mode
+        .and_then(|m| model::TerminationMode::parse(m.as_str()))
+        .ok_or_else(|| ApiError::InvalidRequest("TerminationMode is required.".into()))?;
+    em.with_world(|w, now| {
+        let seq = w.terminate_game_session(now, &id, mode)?;
+        let s = w
+            .game_session(seq)
+            .ok_or_else(|| ApiError::InternalService("terminated game session vanished".into()))?;
+        Ok(dto::TerminateGameSessionOutput { game_session: Some(game_session_dto(s)) })
+    })
+}
+
+/// GetGameSessionLogUrl: a URL the emulator itself serves, with a small lifecycle log.
+pub(crate) fn get_game_session_log_url(
+    em: &Emulator,
+    input: dto::GetGameSessionLogUrlInput,
+) -> ApiResult<dto::GetGameSessionLogUrlOutput> {
+    let id = input.game_session_id.unwrap_or_default();
+    em.with_world(|w, _| w.game_session_by_id(&id).map(|_| ()))?;
+    let query = serde_urlencoded::to_string([("GameSessionId", id.as_str())])
+        .map_err(|e| ApiError::InternalService(format!("cannot encode the log URL: {e}")))?;
+    Ok(dto::GetGameSessionLogUrlOutput {
+        pre_signed_url: Some(format!("{}/_emulator/game-session-logs?{query}", em.public_url())),
+    })
+}
+
+/// GetPlayerConnectionDetails: without player gateway, each player connects straight to the
+/// game session's address.
+pub(crate) fn get_player_connection_details(
+    em: &Emulator,
+    input: dto::GetPlayerConnectionDetailsInput,
+) -> ApiResult<dto::GetPlayerConnectionDetailsOutput> {
+    let id = input.game_session_id.unwrap_or_default();
+    em.with_world(|w, _| {
+        let s = w.game_session_by_id(&id)?;
+        if s.status != GameSessionStatus::Active {
+            return Err(ApiError::InvalidGameSessionStatus(format!(
+                "Game session {id} is in status {}; connection details exist only for ACTIVE game sessions.",
+                s.status
+            )));
+        }
+        let details = input
+            .player_ids
+            .unwrap_or_default()
+            .into_iter()
+            .map(|player| dto::PlayerConnectionDetail {
+                player_id: Some(player),
+                endpoints: Some(vec![dto::PlayerConnectionEndpoint {
+                    ip_address: Some(s.ip_address.to_string()),
+                    port: Some(i32::from(s.port)),
+                }]),
+                player_gateway_token: None,
+                expiration: None,
+            })
+            .collect();
+        Ok(dto::GetPlayerConnectionDetailsOutput {
+            game_session_id: Some(s.arn.to_string()),
+            player_connection_details: Some(details),
+        })
+    })
+}
+
+const SEARCH_BY_CREATION: &str = "sc";
+const SEARCH_BY_OFFSET: &str = "so";
+/// SearchGameSessions returns at most 20 results a page, whatever Limit says.
+const SEARCH_PAGE_MAX: usize = 20;
+
+/// SearchGameSessions.
+pub(crate) fn search_game_sessions(
+    em: &Emulator,
+    input: dto::SearchGameSessionsInput,
+) -> ApiResult<dto::SearchGameSessionsOutput> {
+    let filter = input
+        .filter_expression
+        .as_deref()
+        .map(model::search::parse_filter)
+        .transpose()
+        .map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+    let sort = input
+        .sort_expression
+        .as_deref()
+        .map(model::search::parse_sort)
+        .transpose()
+        .map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+    let cursor = match input.next_token.as_deref() {
+        None => None,
+        Some(t) => Some(
+            paging::decode(SEARCH_BY_CREATION, t).map(model::game_session::SearchCursor::After).or_else(
+                |_| paging::decode(SEARCH_BY_OFFSET, t).map(model::game_session::SearchCursor::Offset),
+            )?,
+        ),
+    };
+    let limit = input.limit.map_or(SEARCH_PAGE_MAX, |l| (l.max(1) as usize).min(SEARCH_PAGE_MAX));
+    em.with_world(|w, _| {
+        let fleet = w.target_fleet(input.fleet_id.as_deref(), input.alias_id.as_deref())?;
+        if let Some(loc) = input.location.as_deref() {
+            model::game_session::locate(fleet, loc)?;
+        }
+        let q = model::SearchQuery {
+            location: input.location.as_deref(),
+            filter: filter.as_ref(),
+            sort: sort.as_ref(),
+            cursor,
+            limit,
+        };
+        let (page, next) = w.search_game_sessions(fleet, &q);
+        Ok(dto::SearchGameSessionsOutput {
+            game_sessions: Some(page.into_iter().map(game_session_dto).collect()),
+            next_token: next.map(|c| match c {
+                model::game_session::SearchCursor::After(seq) => paging::encode(SEARCH_BY_CREATION, seq),
+                model::game_session::SearchCursor::Offset(n) => paging::encode(SEARCH_BY_OFFSET, n),
+            }),
+        })
+    })
+}

@@ -4,7 +4,13 @@
 //! rules the model cannot express, calls the model in one critical section, and builds its
 //! output DTO. Nothing here knows about HTTP.
 
+mod aliases;
+mod builds;
+mod fleets;
 mod game_sessions;
+mod locations;
+pub(crate) mod player_sessions;
+pub(crate) mod tags;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -65,7 +71,63 @@ pub fn dispatch(em: &Emulator, op: &str, codec: Codec, body: &[u8]) -> ApiResult
         // Game sessions
         "CreateGameSession" => run(em, codec, body, gs::create_game_session),
         "DescribeGameSessions" => run(em, codec, body, gs::describe_game_sessions),
+        "DescribeGameSessionDetails" => run(em, codec, body, gs::describe_game_session_details),
+        "SearchGameSessions" => run(em, codec, body, gs::search_game_sessions),
+        "UpdateGameSession" => run(em, codec, body, gs::update_game_session),
+        "TerminateGameSession" => run(em, codec, body, gs::terminate_game_session),
+        "GetGameSessionLogUrl" => run(em, codec, body, gs::get_game_session_log_url),
+        "GetPlayerConnectionDetails" => run(em, codec, body, gs::get_player_connection_details),
+        // Player sessions
+        "CreatePlayerSession" => run(em, codec, body, player_sessions::create_player_session),
+        "CreatePlayerSessions" => run(em, codec, body, player_sessions::create_player_sessions),
+        "DescribePlayerSessions" => run(em, codec, body, player_sessions::describe_player_sessions),
+        // Fleets
+        "CreateFleet" => run(em, codec, body, fleets::create_fleet),
+        "DescribeFleetAttributes" => run(em, codec, body, fleets::describe_fleet_attributes),
+        "ListFleets" => run(em, codec, body, fleets::list_fleets),
+        "UpdateFleetAttributes" => run(em, codec, body, fleets::update_fleet_attributes),
+        "DeleteFleet" => run(em, codec, body, fleets::delete_fleet),
+        "DescribeRuntimeConfiguration" => run(em, codec, body, fleets::describe_runtime_configuration),
+        "UpdateRuntimeConfiguration" => run(em, codec, body, fleets::update_runtime_configuration),
+        "DescribeFleetPortSettings" => run(em, codec, body, fleets::describe_fleet_port_settings),
+        "UpdateFleetPortSettings" => run(em, codec, body, fleets::update_fleet_port_settings),
+        "DescribeFleetEvents" => run(em, codec, body, fleets::describe_fleet_events),
+        "DescribeInstances" => run(em, codec, body, fleets::describe_instances),
+        "DescribeFleetCapacity" => run(em, codec, body, fleets::describe_fleet_capacity),
+        "UpdateFleetCapacity" => run(em, codec, body, fleets::update_fleet_capacity),
+        "DescribeFleetUtilization" => run(em, codec, body, fleets::describe_fleet_utilization),
+        "DescribeFleetLocationCapacity" => run(em, codec, body, fleets::describe_fleet_location_capacity),
+        "DescribeFleetLocationUtilization" => {
+            run(em, codec, body, fleets::describe_fleet_location_utilization)
+        }
+        "CreateFleetLocations" => run(em, codec, body, fleets::create_fleet_locations),
+        "DescribeFleetLocationAttributes" => run(em, codec, body, fleets::describe_fleet_location_attributes),
+        "DeleteFleetLocations" => run(em, codec, body, fleets::delete_fleet_locations),
+        // (end of fleets)
         // Aliases, builds, scripts, tags, custom locations
+        "CreateAlias" => run(em, codec, body, aliases::create_alias),
+        "DescribeAlias" => run(em, codec, body, aliases::describe_alias),
+        "ListAliases" => run(em, codec, body, aliases::list_aliases),
+        "UpdateAlias" => run(em, codec, body, aliases::update_alias),
+        "DeleteAlias" => run(em, codec, body, aliases::delete_alias),
+        "ResolveAlias" => run(em, codec, body, aliases::resolve_alias),
+        "CreateBuild" => run(em, codec, body, builds::create_build),
+        "DescribeBuild" => run(em, codec, body, builds::describe_build),
+        "ListBuilds" => run(em, codec, body, builds::list_builds),
+        "UpdateBuild" => run(em, codec, body, builds::update_build),
+        "DeleteBuild" => run(em, codec, body, builds::delete_build),
+        "RequestUploadCredentials" => run(em, codec, body, builds::request_upload_credentials),
+        "CreateScript" => run(em, codec, body, builds::create_script),
+        "DescribeScript" => run(em, codec, body, builds::describe_script),
+        "ListScripts" => run(em, codec, body, builds::list_scripts),
+        "UpdateScript" => run(em, codec, body, builds::update_script),
+        "DeleteScript" => run(em, codec, body, builds::delete_script),
+        "TagResource" => run(em, codec, body, tags::tag_resource),
+        "UntagResource" => run(em, codec, body, tags::untag_resource),
+        "ListTagsForResource" => run(em, codec, body, tags::list_tags_for_resource),
+        "CreateLocation" => run(em, codec, body, locations::create_location),
+        "DeleteLocation" => run(em, codec, body, locations::delete_location),
+        "ListLocations" => run(em, codec, body, locations::list_locations),
         // (end of aliases/builds/scripts/tags/custom locations)
         _ if MODEL_OPERATIONS.contains(&op) => Err(ApiError::UnsupportedOperation(format!(
             "The operation {op} is part of the Amazon GameLift API but gamelift-emulator does not support it yet."
@@ -75,7 +137,66 @@ pub fn dispatch(em: &Emulator, op: &str, codec: Codec, body: &[u8]) -> ApiResult
 }
 
 /// The operations `dispatch` implements (for the README table and the health endpoint).
-pub const IMPLEMENTED: &[&str] = &["CreateGameSession", "DescribeGameSessions"];
+pub const IMPLEMENTED: &[&str] = &[
+    // Game sessions
+    "CreateGameSession",
+    "DescribeGameSessions",
+    "DescribeGameSessionDetails",
+    "SearchGameSessions",
+    "UpdateGameSession",
+    "TerminateGameSession",
+    "GetGameSessionLogUrl",
+    "GetPlayerConnectionDetails",
+    // Player sessions
+    "CreatePlayerSession",
+    "CreatePlayerSessions",
+    "DescribePlayerSessions",
+    // Fleets
+    "CreateFleet",
+    "DescribeFleetAttributes",
+    "ListFleets",
+    "UpdateFleetAttributes",
+    "DeleteFleet",
+    "DescribeRuntimeConfiguration",
+    "UpdateRuntimeConfiguration",
+    "DescribeFleetPortSettings",
+    "UpdateFleetPortSettings",
+    "DescribeFleetEvents",
+    "DescribeInstances",
+    "DescribeFleetCapacity",
+    "UpdateFleetCapacity",
+    "DescribeFleetUtilization",
+    "DescribeFleetLocationCapacity",
+    "DescribeFleetLocationUtilization",
+    "CreateFleetLocations",
+    "DescribeFleetLocationAttributes",
+    "DeleteFleetLocations",
+    // (end of fleets)
+    // Aliases, builds, scripts, tags, custom locations
+    "CreateAlias",
+    "DescribeAlias",
+    "ListAliases",
+    "UpdateAlias",
+    "DeleteAlias",
+    "ResolveAlias",
+    "CreateBuild",
+    "DescribeBuild",
+    "ListBuilds",
+    "UpdateBuild",
+    "DeleteBuild",
+    "RequestUploadCredentials",
+    "CreateScript",
+    "DescribeScript",
+    "ListScripts",
+    "UpdateScript",
+    "DeleteScript",
+    "TagResource",
+    "UntagResource",
+    "ListTagsForResource",
+    "CreateLocation",
+    "DeleteLocation",
+    "ListLocations",
+];
 
 /// `Limit` as a page size (absent: everything).
 pub(crate) fn page_size(limit: Option<i32>) -> usize {

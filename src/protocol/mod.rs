@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::{Path as AxumPath, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -32,6 +32,9 @@ pub fn router(em: Emulator) -> Router {
     Router::new()
         .route("/_emulator/health", get(health))
         .route("/_emulator/reset", post(reset))
+        .route("/_emulator/game-session-logs", get(game_session_log))
+        .route("/_emulator/player-sessions/{id}/accept", post(accept_player_session))
+        .route("/_emulator/player-sessions/{id}/complete", post(complete_player_session))
         .fallback(api)
         .with_state(em)
 }
@@ -60,6 +63,7 @@ async fn health(State(em): State<Emulator>) -> Response {
                 "fleets": c.fleets,
                 "aliases": c.aliases,
                 "gameSessions": c.game_sessions,
+                "playerSessions": c.player_sessions,
                 "pendingTimers": c.pending_timers,
             }
         }),
@@ -69,6 +73,50 @@ async fn health(State(em): State<Emulator>) -> Response {
 async fn reset(State(em): State<Emulator>) -> Response {
     em.reset();
     json_response(StatusCode::OK, json!({ "status": "reset" }))
+}
+
+#[derive(serde::Deserialize)]
+struct LogQuery {
+    #[serde(rename = "GameSessionId")]
+    game_session_id: String,
+}
+
+/// The URL GetGameSessionLogUrl hands out: a plain-text lifecycle log of one game session.
+async fn game_session_log(State(em): State<Emulator>, Query(q): Query<LogQuery>) -> Response {
+    match em.with_world(|w, _| w.game_session_log(&q.game_session_id)) {
+        Ok(text) => {
+            let mut resp =
+                (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response();
+            resp.headers_mut().insert(REQUEST_ID, request_id());
+            resp
+        }
+        Err(e) => respond(Codec::Json, Err(e)),
+    }
+}
+
+/// Control API: the game server accepted a player (RESERVED → ACTIVE).
+async fn accept_player_session(State(em): State<Emulator>, AxumPath(id): AxumPath<String>) -> Response {
+    player_session_control(&em, |w, _| w.accept_player_session(&id))
+}
+
+/// Control API: the player left (→ COMPLETED).
+async fn complete_player_session(State(em): State<Emulator>, AxumPath(id): AxumPath<String>) -> Response {
+    player_session_control(&em, |w, now| w.complete_player_session(&id, now))
+}
+
+fn player_session_control(
+    em: &Emulator,
+    f: impl FnOnce(&mut crate::model::World, crate::model::Now) -> Result<u64, ApiError>,
+) -> Response {
+    let result = em.with_world(|w, now| {
+        let seq = f(w, now)?;
+        let p = w
+            .player_session(seq)
+            .ok_or_else(|| ApiError::InternalService("player session vanished".into()))?;
+        let body = serde_json::json!({ "PlayerSession": ops::player_sessions::player_session_dto(w, p) });
+        Ok(Output::Body(body.to_string().into_bytes()))
+    });
+    respond(Codec::Json, result)
 }
 
 /// How a request names its operation.

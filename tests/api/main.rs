@@ -1,6 +1,14 @@
 //! In-process API tests: the real router (`gamelift_emulator::app`) driven with
 //! `tower::ServiceExt::oneshot`, in both wire protocols, with paused tokio time for lifecycles.
 
+mod aliases;
+mod builds;
+mod fleets;
 mod game_sessions;
 mod harness;
+mod locations;
+mod player_sessions;
 mod protocol;
+mod search;
+mod sessions_lifecycle;
+mod tags;

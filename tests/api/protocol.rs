@@ -119,3 +119,37 @@ async fn health_reports_counts_and_reset_answers() {
     let r = api.send(Request::post("/_emulator/reset").body(Body::empty()).unwrap()).await;
     r.assert_ok();
 }
+
+#[tokio::test]
+async fn dispatch_implements_exactly_the_operations_listed_as_implemented() {
+    use gamelift_emulator::dto::MODEL_OPERATIONS;
+    use gamelift_emulator::ops::IMPLEMENTED;
+    for op in IMPLEMENTED {
+        assert!(MODEL_OPERATIONS.contains(op), "{op} is not a GameLift operation");
+    }
+    for op in MODEL_OPERATIONS {
+        let api = Api::new();
+        let r = api.call(Proto::Json, op, json!({})).await;
+        let unsupported = r.error_type() == "UnsupportedOperationException";
+        assert_eq!(unsupported, !IMPLEMENTED.contains(op), "{op}: {}", r.body);
+    }
+}
+
+#[test]
+fn readme_table_lists_exactly_the_implemented_operations() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme.split("## Supported operations").nth(1).unwrap().split("\n## ").next().unwrap();
+    let mut listed: Vec<String> = section
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .flat_map(|l| {
+            let first_cell = l.split('|').nth(1).unwrap_or_default();
+            first_cell.split('`').skip(1).step_by(2).map(str::to_string).collect::<Vec<_>>()
+        })
+        .collect();
+    listed.sort();
+    let mut implemented: Vec<String> =
+        gamelift_emulator::ops::IMPLEMENTED.iter().map(|s| s.to_string()).collect();
+    implemented.sort();
+    assert_eq!(listed, implemented, "README.md 'Supported operations' must list exactly ops::IMPLEMENTED");
+}

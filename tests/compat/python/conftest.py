@@ -9,19 +9,10 @@ Environment:
 """
 
 import os
-import subprocess
-import tempfile
-import time
-from pathlib import Path
 
 import pytest
 
-from gl_support import free_port, http, make_client, run_aws_cli, wait_for_status
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_BIN = REPO_ROOT / "target" / "debug" / "gamelift-emulator"
-HEALTH_DEADLINE_S = 10.0
-
+from gl_support import http, make_client, run_aws_cli, running_emulator, wait_for_status
 
 def pytest_configure(config):
     # Keep the developer's own AWS configuration out of the boto3 clients.
@@ -35,68 +26,8 @@ def pytest_configure(config):
 @pytest.fixture(scope="session")
 def endpoint():
     """Start the emulator once for the session on a free port; yield its base URL."""
-    binary = Path(os.environ.get("GAMELIFT_EMULATOR_BIN", str(DEFAULT_BIN)))
-    if not binary.is_file() or not os.access(binary, os.X_OK):
-        pytest.fail(
-            f"emulator binary not found or not executable: {binary} "
-            "(run `cargo build` at the repository root, or set GAMELIFT_EMULATOR_BIN)",
-            pytrace=False,
-        )
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(
-        [
-            str(binary),
-            "--bind", f"127.0.0.1:{port}",
-            "--game-session-activation-delay", "200ms",
-            "--log-level", "warn",
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-    def output():
-        log.seek(0)
-        return log.read().decode("utf-8", "replace")[-4000:]
-
-    def stop():
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-    deadline = time.monotonic() + HEALTH_DEADLINE_S
-    while True:
-        if proc.poll() is not None:
-            msg = f"emulator exited with code {proc.returncode} before it became healthy:\n{output()}"
-            log.close()
-            pytest.fail(msg, pytrace=False)
-        try:
-            status, _, _ = http("GET", url + "/_emulator/health", timeout=1)
-            if status == 200:
-                break
-        except OSError:
-            pass
-        if time.monotonic() >= deadline:
-            stop()
-            msg = (
-                f"emulator did not answer GET /_emulator/health with 200 within "
-                f"{HEALTH_DEADLINE_S:.0f} s:\n{output()}"
-            )
-            log.close()
-            pytest.fail(msg, pytrace=False)
-        time.sleep(0.05)
-
-    try:
+    with running_emulator() as url:
         yield url
-    finally:
-        stop()
-        log.close()
 
 
 @pytest.fixture(autouse=True)

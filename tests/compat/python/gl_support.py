@@ -3,6 +3,7 @@
 (pytest puts this directory on sys.path, so tests can `from gl_support import ...`.)
 """
 
+import contextlib
 import json
 import os
 import re
@@ -11,8 +12,10 @@ import subprocess
 import sys
 import threading
 import time
+import tempfile
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import boto3
 import pytest
@@ -280,3 +283,73 @@ def assert_service_error(excinfo, code, message=None, status=400, modeled=True):
         assert type(excinfo.value).__name__ == code
         assert resp.get("Message") == err["Message"], resp
     return err["Message"]
+
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_BIN = REPO_ROOT / "target" / "debug" / "gamelift-emulator"
+HEALTH_DEADLINE_S = 10.0
+
+
+@contextlib.contextmanager
+def running_emulator(*extra_args):
+    """Start the emulator binary on a free port with the suite's flags plus `extra_args`
+    (later flags win); yield its base URL; stop it on exit. The binary is
+    $GAMELIFT_EMULATOR_BIN or <repo>/target/debug/gamelift-emulator."""
+    binary = Path(os.environ.get("GAMELIFT_EMULATOR_BIN", str(DEFAULT_BIN)))
+    if not binary.is_file() or not os.access(binary, os.X_OK):
+        pytest.fail(
+            f"emulator binary not found or not executable: {binary} "
+            "(run `cargo build` at the repository root, or set GAMELIFT_EMULATOR_BIN)",
+            pytrace=False,
+        )
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tempfile.TemporaryFile()
+    args = [
+        str(binary),
+        "--bind", f"127.0.0.1:{port}",
+        "--game-session-activation-delay", "200ms",
+        "--log-level", "warn",
+        *extra_args,
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GAMELIFT_EMULATOR_")}
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env)
+
+    def output():
+        log.seek(0)
+        return log.read().decode("utf-8", "replace")[-4000:]
+
+    def stop():
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    try:
+        deadline = time.monotonic() + HEALTH_DEADLINE_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(
+                    f"emulator exited with code {proc.returncode} before it became healthy:\n{output()}",
+                    pytrace=False,
+                )
+            try:
+                status, _, _ = http("GET", url + "/_emulator/health", timeout=1)
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() >= deadline:
+                pytest.fail(
+                    f"emulator did not answer GET /_emulator/health with 200 within "
+                    f"{HEALTH_DEADLINE_S:.0f} s:\n{output()}",
+                    pytrace=False,
+                )
+            time.sleep(0.05)
+        yield url
+    finally:
+        stop()
+        log.close()

@@ -14,6 +14,8 @@
 //! Lifecycle waits never sleep a fixed time: [`wait_for_status`] polls `DescribeGameSessions`
 //! every 50 ms until a deadline.
 
+pub mod game_server;
+
 use std::fmt::Debug;
 use std::io::Read;
 use std::net::TcpListener;

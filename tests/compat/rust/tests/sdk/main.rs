@@ -4,8 +4,11 @@
 //!
 //! Behaviour under test: docs/contract-issue2.md.
 
+mod aliases;
 mod control;
 mod create_game_session;
 mod create_game_session_errors;
 mod describe_game_sessions;
+mod fleets;
 mod protocol;
+mod sessions;
