@@ -4,7 +4,7 @@
 # 0.0.0.0:9080 inside the container.
 #
 #   docker build -t gamelift-emulator .
-#   docker run --rm -p 9080:9080 gamelift-emulator
+#   docker run --rm -p 9080:9080 -p 9443:9443 gamelift-emulator
 
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
@@ -15,8 +15,10 @@ RUN cargo build --release --locked -p gamelift-emulator \
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /gamelift-emulator /usr/local/bin/gamelift-emulator
 ENV GAMELIFT_EMULATOR_BIND=0.0.0.0:9080 \
+    GAMELIFT_EMULATOR_WSS_BIND=0.0.0.0:9443 \
     GAMELIFT_EMULATOR_LOG_FORMAT=json
-EXPOSE 9080
+# 9080: the API and ws:// for game servers; 9443: wss:// for game servers (self-signed).
+EXPOSE 9080 9443
 USER nonroot:nonroot
 # The healthcheck subcommand probes /_emulator/health on the bound port (loopback when bound to
 # 0.0.0.0), so the image needs no curl.

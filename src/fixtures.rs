@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use crate::config::parse_duration;
 use crate::dto::compile_pattern;
+use crate::model::compute::ComputeSpec;
 use crate::model::fleet::{FleetAttrs, IpPermission};
 use crate::model::{
     AliasSpec, ComputeType, CreationLimit, FleetSpec, FleetStatus, LocationSpec, Now, ProtectionPolicy,
@@ -27,8 +28,18 @@ pub const DEFAULT_FIXTURES: &str = include_str!("../fixtures/default.json");
 /// Parsed, checked fixtures.
 #[derive(Debug, Clone, Default)]
 pub struct Fixtures {
+    custom_locations: Vec<String>,
     fleets: Vec<FleetSpec>,
+    computes: Vec<FixtureComputeEntry>,
     aliases: Vec<AliasSpec>,
+}
+
+/// A compute preregistered on a fixture fleet, with an optional fixed auth token.
+#[derive(Debug, Clone)]
+struct FixtureComputeEntry {
+    fleet: usize,
+    spec: ComputeSpec,
+    token: Option<String>,
 }
 
 /// Why fixtures could not be loaded; the message names the file and the entry.
@@ -69,6 +80,20 @@ struct FixtureFleet {
     emulator_activation_delay: Option<String>,
     emulator_ip_address: Option<String>,
     emulator_dns_name: Option<String>,
+    emulator_capacity: Option<String>,
+    #[serde(default)]
+    emulator_computes: Vec<FixtureCompute>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct FixtureCompute {
+    compute_name: String,
+    location: Option<String>,
+    ip_address: Option<String>,
+    dns_name: Option<String>,
+    certificate_path: Option<String>,
+    emulator_auth_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -156,32 +181,78 @@ impl Fixtures {
             FixtureError(format!("{source}: invalid fixtures at {}: {}", e.path(), e.inner()))
         })?;
         let mut fleets = Vec::with_capacity(file.fleets.len());
-        for (i, f) in file.fleets.into_iter().enumerate() {
+        let mut computes = Vec::new();
+        let mut custom_locations: Vec<String> = Vec::new();
+        for (i, mut f) in file.fleets.into_iter().enumerate() {
             let entry = format!("{source}: Fleets[{i}] ({})", f.fleet_id);
-            fleets.push(fleet_spec(f).map_err(|m| FixtureError(format!("{entry}: {m}")))?);
+            for c in std::mem::take(&mut f.emulator_computes) {
+                if c.emulator_auth_token.as_deref().is_some_and(|t| {
+                    t.is_empty() || !t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                }) {
+                    return Err(FixtureError(format!(
+                        "{entry}: EmulatorAuthToken must match ^[a-zA-Z0-9-]+$"
+                    )));
+                }
+                computes.push(FixtureComputeEntry {
+                    fleet: i,
+                    spec: ComputeSpec {
+                        name: c.compute_name,
+                        location: c.location,
+                        ip_address: c.ip_address,
+                        dns_name: c.dns_name,
+                        certificate_path: c.certificate_path,
+                    },
+                    token: c.emulator_auth_token,
+                });
+            }
+            let spec = fleet_spec(f).map_err(|m| FixtureError(format!("{entry}: {m}")))?;
+            for l in &spec.locations {
+                if regions::is_custom_location_name(&l.name) && !custom_locations.contains(&l.name) {
+                    custom_locations.push(l.name.clone());
+                }
+            }
+            fleets.push(spec);
         }
         let mut aliases = Vec::with_capacity(file.aliases.len());
         for (i, a) in file.aliases.into_iter().enumerate() {
             let entry = format!("{source}: Aliases[{i}] ({})", a.alias_id);
             aliases.push(alias_spec(a).map_err(|m| FixtureError(format!("{entry}: {m}")))?);
         }
-        let fixtures = Self { fleets, aliases };
-        fixtures.check(source)?;
+        let fixtures = Self { custom_locations, fleets, computes, aliases };
+        let now = Now { at: tokio::time::Instant::now(), wall_ms: 0 };
+        fixtures.populate(&mut World::new(Settings::for_tests()), now, source)?;
         Ok(fixtures)
     }
 
-    /// Builds the world once, reporting the first entry the model refuses.
-    fn check(&self, source: &str) -> Result<(), FixtureError> {
-        let now = Now { at: tokio::time::Instant::now(), wall_ms: 0 };
-        let mut world = World::new(Settings::for_tests());
+    /// Puts the fixtures into `world`: custom locations named by fleets, fleets, their
+    /// computes and tokens, aliases. Fails on the first entry the model refuses.
+    fn populate(&self, world: &mut World, now: Now, source: &str) -> Result<(), FixtureError> {
+        let fleet_entry =
+            |i: usize| format!("{source}: Fleets[{i}] ({})", self.fleets[i].id.as_deref().unwrap_or("?"));
+        for name in &self.custom_locations {
+            world
+                .create_location(name, Vec::new(), now)
+                .map_err(|e| FixtureError(format!("{source}: custom location {name}: {}", e.message())))?;
+        }
         for (i, f) in self.fleets.iter().enumerate() {
-            world.insert_fleet(f.clone(), now).map_err(|e| {
+            world
+                .insert_fleet(f.clone(), now)
+                .map_err(|e| FixtureError(format!("{}: {}", fleet_entry(i), e.message())))?;
+        }
+        for c in &self.computes {
+            let fleet_id = self.fleets[c.fleet].id.as_deref().unwrap_or_default();
+            let fail = |e: crate::ApiError| {
                 FixtureError(format!(
-                    "{source}: Fleets[{i}] ({}): {}",
-                    f.id.as_deref().unwrap_or("?"),
+                    "{}: EmulatorComputes ({}): {}",
+                    fleet_entry(c.fleet),
+                    c.spec.name,
                     e.message()
                 ))
-            })?;
+            };
+            world.register_compute(now, fleet_id, c.spec.clone()).map_err(fail)?;
+            if let Some(token) = &c.token {
+                world.insert_fixed_token(token, fleet_id, &c.spec.name);
+            }
         }
         for (i, a) in self.aliases.iter().enumerate() {
             world.insert_alias(a.clone(), now).map_err(|e| {
@@ -198,13 +269,8 @@ impl Fixtures {
     /// A world holding these fixtures.
     pub fn build_world(&self, settings: Settings, now: Now) -> World {
         let mut world = World::new(settings);
-        // `check` already built these once, so the model accepts every entry.
-        for f in &self.fleets {
-            let _ = world.insert_fleet(f.clone(), now);
-        }
-        for a in &self.aliases {
-            let _ = world.insert_alias(a.clone(), now);
-        }
+        // Parsing already populated a trial world, so the model accepts every entry.
+        let _ = self.populate(&mut world, now, "fixtures");
         world
     }
 
@@ -289,6 +355,11 @@ fn fleet_spec(f: FixtureFleet) -> Result<FleetSpec, String> {
         })?,
     };
     let activation_delay = f.emulator_activation_delay.as_deref().map(parse_duration).transpose()?;
+    let capacity_from_processes = match f.emulator_capacity.as_deref() {
+        None | Some("INSTANCES") => false,
+        Some("PROCESSES") => true,
+        Some(other) => return Err(format!("unknown EmulatorCapacity '{other}' (INSTANCES or PROCESSES)")),
+    };
     if let Some(home) = &f.emulator_home_region
         && !regions::is_aws_region(home)
     {
@@ -312,6 +383,7 @@ fn fleet_spec(f: FixtureFleet) -> Result<FleetSpec, String> {
         ip_address: f.emulator_ip_address,
         dns_name: f.emulator_dns_name,
         base_port: f.ec2_inbound_permissions.first().map_or(7777, |p| p.from_port.min(p.to_port).max(1)),
+        capacity_from_processes,
         attrs: FleetAttrs {
             instance_type: f.instance_type,
             fleet_type: f.fleet_type,
@@ -359,7 +431,7 @@ mod tests {
     #[test]
     fn builtin_fixtures_load() {
         let f = Fixtures::builtin().unwrap();
-        assert_eq!(f.len(), (4, 2));
+        assert_eq!(f.len(), (5, 2));
     }
 
     fn err(text: &str) -> String {

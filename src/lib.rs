@@ -14,6 +14,8 @@
 //! - `model/`: the world (fleets, aliases, game sessions, capacity, timers); no serde, no HTTP.
 //! - `state.rs`: the shared handle (world behind one mutex, clock, config, fixtures).
 //! - `lifecycle.rs`: the driver task that applies timed transitions.
+//! - `sdk/`: the Server SDK 5 WebSocket that game-server processes connect to; `tls.rs` the
+//!   `wss://` listener in front of the same router.
 //! - `fixtures.rs`, `config.rs`, `clock.rs`, `error.rs`.
 //!
 //! See docs/architecture.md for the design and its reasons.
@@ -28,7 +30,9 @@ pub mod lifecycle;
 pub mod model;
 pub mod ops;
 pub mod protocol;
+pub mod sdk;
 pub mod state;
+pub mod tls;
 
 use std::future::Future;
 
@@ -61,6 +65,26 @@ pub async fn run(
             let _ = rx.wait_for(|stop| *stop).await;
         }
     }));
+    let wss = match em.config().wss_bind {
+        None => None,
+        Some(addr) => {
+            let identity = match (&em.config().tls_cert, &em.config().tls_key) {
+                (Some(cert), Some(key)) => tls::Identity::from_files(cert, key),
+                _ => tls::Identity::self_signed(),
+            }
+            .map_err(std::io::Error::other)?;
+            let acceptor = identity.acceptor().map_err(std::io::Error::other)?;
+            let tls_listener = TcpListener::bind(addr).await?;
+            let local = tls_listener.local_addr()?;
+            em.set_wss(format!("wss://{}", healthcheck::probe_addr(local)), identity.cert_pem.clone());
+            tracing::info!(url = %format!("wss://{}", healthcheck::probe_addr(local)), "wss listener for game servers ready");
+            let mut rx = stop_rx.clone();
+            let stop = async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            };
+            Some(tokio::spawn(tls::serve(tls_listener, acceptor, app(em.clone()), stop)))
+        }
+    };
     let served = axum::serve(listener, app(em))
         .with_graceful_shutdown(async move {
             shutdown.await;
@@ -68,5 +92,8 @@ pub async fn run(
         })
         .await;
     let _ = driver.await;
+    if let Some(wss) = wss {
+        let _ = wss.await;
+    }
     served
 }

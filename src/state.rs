@@ -4,13 +4,18 @@
 //! A `std::sync::Mutex`, not tokio's: critical sections are short, CPU-only and never cross an
 //! `.await`, which is exactly the case the tokio docs recommend the std mutex for.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use rustc_hash::FxHashMap;
+use tokio::sync::mpsc;
 
 use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::fixtures::Fixtures;
+use crate::model::compute::ProcessMessage;
 use crate::model::{Now, World};
 
 /// A cheap-to-clone handle on the emulator's state.
@@ -21,6 +26,11 @@ pub struct Emulator {
 
 struct Inner {
     public_url: OnceLock<String>,
+    /// The wss:// base URL and the PEM certificate of the TLS listener, once it runs.
+    wss: OnceLock<(String, String)>,
+    /// Open game-server sockets: connection number → the channel its task reads messages from.
+    connections: Mutex<FxHashMap<u64, mpsc::UnboundedSender<ProcessMessage>>>,
+    next_connection: AtomicU64,
     world: Mutex<World>,
     wake: Notify,
     clock: Clock,
@@ -36,6 +46,9 @@ impl Emulator {
         Self {
             inner: Arc::new(Inner {
                 public_url: OnceLock::new(),
+                wss: OnceLock::new(),
+                connections: Mutex::new(FxHashMap::default()),
+                next_connection: AtomicU64::new(1),
                 world: Mutex::new(world),
                 wake: Notify::new(),
                 clock,
@@ -85,13 +98,66 @@ impl Emulator {
         if world.take_wake() {
             self.inner.wake.notify_one();
         }
+        self.deliver(&mut world);
         out
+    }
+
+    /// Hands the messages the model queued for game-server processes to their sockets' tasks
+    /// (under the world lock, so messages to one process keep their order).
+    fn deliver(&self, world: &mut World) {
+        let outbox = world.take_outbox();
+        if outbox.is_empty() {
+            return;
+        }
+        let conns = self.inner.connections.lock().unwrap_or_else(|p| p.into_inner());
+        for out in outbox {
+            if let Some(tx) = conns.get(&out.conn) {
+                let _ = tx.send(out.message);
+            }
+        }
+    }
+
+    /// Registers a game-server socket; returns its connection number.
+    pub(crate) fn register_connection(&self, tx: mpsc::UnboundedSender<ProcessMessage>) -> u64 {
+        let id = self.inner.next_connection.fetch_add(1, Ordering::Relaxed);
+        self.inner.connections.lock().unwrap_or_else(|p| p.into_inner()).insert(id, tx);
+        id
+    }
+
+    /// Forgets a closed game-server socket.
+    pub(crate) fn unregister_connection(&self, id: u64) {
+        self.inner.connections.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+    }
+
+    /// Records the running wss listener: its base URL and certificate (PEM).
+    pub fn set_wss(&self, url: String, cert_pem: String) {
+        let _ = self.inner.wss.set((url, cert_pem));
+    }
+
+    /// The wss listener's base URL and certificate, when one runs.
+    pub fn wss(&self) -> Option<&(String, String)> {
+        self.inner.wss.get()
+    }
+
+    /// The URL game servers connect to (RegisterCompute's GameLiftServiceSdkEndpoint):
+    /// `ws://` on the main port, or `wss://` with `--sdk-endpoint wss`.
+    pub fn sdk_endpoint(&self) -> String {
+        match (self.inner.config.sdk_endpoint, self.wss()) {
+            (crate::config::SdkEndpoint::Wss, Some((url, _))) => url.clone(),
+            _ => self.public_url().replacen("http://", "ws://", 1),
+        }
     }
 
     /// Puts the world back to the fixtures, atomically.
     pub fn reset(&self) {
         let mut world = self.lock();
         *world = self.inner.fixtures.build_world(self.inner.config.settings(), self.now());
+        // Processes belonged to the old world: close their sockets (they may reconnect).
+        let conns: Vec<_> =
+            self.inner.connections.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
+        for tx in conns {
+            let _ = tx.send(ProcessMessage::Close);
+        }
         drop(world);
         self.inner.wake.notify_one();
     }
@@ -101,6 +167,7 @@ impl Emulator {
         let mut world = self.lock();
         world.advance(self.now());
         world.take_wake();
+        self.deliver(&mut world);
         world.next_deadline()
     }
 

@@ -191,6 +191,9 @@ pub struct FleetSpec {
     pub dns_name: Option<String>,
     /// First port of the server processes (slot 0).
     pub base_port: u16,
+    /// Emulator-only: capacity comes from connected game-server processes (Server SDK 5)
+    /// rather than simulated instances. Always true for ANYWHERE fleets.
+    pub capacity_from_processes: bool,
     /// Descriptive attributes passed through to DescribeFleetAttributes.
     pub attrs: FleetAttrs,
 }
@@ -579,6 +582,8 @@ pub struct Fleet {
     pub dns_name: Arc<str>,
     /// Port of slot 0.
     pub base_port: u16,
+    /// Capacity comes from connected game-server processes (see `model::compute`).
+    pub capacity_from_processes: bool,
     /// Creation time (epoch ms).
     pub creation_time_ms: i64,
     /// Pass-through attributes.
@@ -647,6 +652,8 @@ impl Fleet {
             ip_address: spec.ip_address.as_deref().unwrap_or("127.0.0.1").into(),
             dns_name: spec.dns_name.as_deref().unwrap_or("localhost").into(),
             base_port: spec.base_port,
+            capacity_from_processes: spec.capacity_from_processes
+                || spec.compute_type == ComputeType::Anywhere,
             creation_time_ms: now_ms,
             attrs: spec.attrs,
             events: Vec::new(),
@@ -660,6 +667,12 @@ impl Fleet {
         let message = format!("Fleet {} created.", fleet.id);
         fleet.record(FleetEventCode::FleetCreated, message, now_ms);
         fleet
+    }
+
+    /// Whether game sessions are hosted by connected game-server processes (Anywhere fleets and
+    /// fixture fleets with `EmulatorCapacity` `PROCESSES`) rather than simulated instances.
+    pub fn process_driven(&self) -> bool {
+        self.capacity_from_processes
     }
 
     /// Index of the named location.

@@ -244,14 +244,17 @@ impl World {
             if !s.is_live() {
                 continue;
             }
-            match s.host {
+            match &s.host {
                 Host::Instance { instance, .. } => {
+                    let instance = *instance;
                     let entry = hosted.entry(instance).or_default();
                     entry.0.push(*seq);
                     let protected = s.protection == ProtectionPolicy::FullProtection
                         && matches!(s.status, GameSessionStatus::Active | GameSessionStatus::Activating);
                     entry.1 |= protected;
                 }
+                // Process-hosted sessions run on computes, not simulated instances.
+                Host::Process { .. } => {}
             }
         }
         let mut candidates: Vec<(u8, usize, Reverse<u32>)> = loc
@@ -385,6 +388,7 @@ mod tests {
             ip_address: None,
             dns_name: None,
             base_port: 7777,
+            capacity_from_processes: false,
             attrs: FleetAttrs::default(),
         };
         w.insert_fleet(spec, now()).unwrap();

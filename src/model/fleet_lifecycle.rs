@@ -329,6 +329,7 @@ impl World {
             ip_address: None,
             dns_name: None,
             base_port,
+            capacity_from_processes: false,
             attrs,
         };
         let id = self.insert_fleet(spec, now)?;

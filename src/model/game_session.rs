@@ -9,7 +9,9 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::ops::Bound;
 use std::sync::Arc;
+use std::time::Duration;
 
+use super::compute::ProcessMessage;
 use super::fleet::{ComputeType, Fleet};
 use super::search::{Filter, Operand, SessionFields, Sort};
 use super::timers::Timer;
@@ -80,14 +82,22 @@ pub struct GameSession {
 }
 
 /// Where a game session runs (its location is `GameSession::location`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Host {
-    /// A slot on an instance of a timer-driven fleet location.
+    /// A slot on an instance of a timer-driven fleet location: it activates on a timer.
     Instance {
         /// Instance number in the location.
         instance: u32,
         /// Slot on that instance.
         slot: u32,
+    },
+    /// A connected game-server process (Server SDK 5): it activates when the process calls
+    /// ActivateGameSession.
+    Process {
+        /// The process's pID.
+        pid: Arc<str>,
+        /// Its compute's name (GameSession.ComputeName).
+        compute: Arc<str>,
     },
 }
 
@@ -277,12 +287,25 @@ impl World {
             }
         }
 
-        let slots = fleet.runtime.slots_per_instance();
-        let Some((instance, slot)) = fleet.locations[loc_idx].allocate(slots) else {
-            return Err(ApiError::FleetCapacityExceeded(format!(
+        let no_capacity = || {
+            ApiError::FleetCapacityExceeded(format!(
                 "Unable to reserve a process on fleet {} in location {location_name}: every server process is hosting a game session.",
                 fleet.id
-            )));
+            ))
+        };
+        let (host, ip_address, dns_name, port) = if fleet.process_driven() {
+            let p =
+                self.hosts.reserve(&fleet.id, &fleet.locations[loc_idx].name, seq).ok_or_else(no_capacity)?;
+            (Host::Process { pid: p.pid, compute: p.compute }, p.ip, p.dns, p.port)
+        } else {
+            let slots = fleet.runtime.slots_per_instance();
+            let (instance, slot) = fleet.locations[loc_idx].allocate(slots).ok_or_else(no_capacity)?;
+            (
+                Host::Instance { instance, slot },
+                fleet.ip_address.clone(),
+                fleet.dns_name.clone(),
+                fleet.port_of(slot),
+            )
         };
 
         // Everything is checked: commit.
@@ -326,10 +349,10 @@ impl World {
             protection: fleet.protection,
             created_ms: now.wall_ms,
             terminated_ms: None,
-            ip_address: fleet.ip_address.clone(),
-            dns_name: fleet.dns_name.clone(),
-            port: fleet.port_of(slot),
-            host: Host::Instance { instance, slot },
+            ip_address,
+            dns_name,
+            port,
+            host,
             fingerprint,
             token: token.map(Into::into),
             activated_ms: None,
@@ -341,9 +364,22 @@ impl World {
             fleet.tokens.insert(t.into(), seq);
         }
         let delay = fleet.activation_delay.unwrap_or(default_delay);
+        let activation_timeout = fleet
+            .runtime
+            .activation_timeout_seconds
+            .map_or(super::compute::DEFAULT_ACTIVATION_TIMEOUT, |s| Duration::from_secs(u64::from(s)));
+        let process_hosted = matches!(session.host, Host::Process { .. });
         self.sessions.insert(seq, session);
         self.session_ids.insert(arn, seq);
-        self.schedule(now.at + delay, Timer::ActivateGameSession(seq));
+        if process_hosted {
+            // The process activates it (ActivateGameSession), or the timeout ends it.
+            if let Some(push) = self.session_push(seq) {
+                self.push_to_host(seq, ProcessMessage::CreateGameSession(push));
+            }
+            self.schedule(now.at + activation_timeout, Timer::ActivationTimeout(seq));
+        } else {
+            self.schedule(now.at + delay, Timer::ActivateGameSession(seq));
+        }
         Ok(seq)
     }
 
@@ -530,8 +566,48 @@ impl World {
             }
             TerminationMode::ForceTerminate => GameSessionStatusReason::ForceTerminated,
         });
-        self.schedule(now.at + delay, Timer::FinishTermination(seq));
+        let process = match &s.host {
+            Host::Process { pid, .. } => Some((s.fleet_id.clone(), pid.clone())),
+            Host::Instance { .. } => None,
+        };
+        match (process, mode) {
+            (Some(_), TerminationMode::TriggerOnProcessTerminate) => {
+                // onProcessTerminate; the session ends when the process calls ProcessEnding.
+                let exit = super::compute::PROCESS_EXIT_TIMEOUT;
+                let termination_time_ms = now.wall_ms + exit.as_millis() as i64;
+                self.push_to_host(seq, ProcessMessage::TerminateProcess { termination_time_ms });
+                self.schedule(now.at + exit, Timer::ProcessExitTimeout(seq));
+            }
+            (Some((fleet, pid)), TerminationMode::ForceTerminate) => {
+                // The service stops the process: its socket is closed and it is forgotten.
+                self.hosts.send(&fleet, &pid, ProcessMessage::Close);
+                self.hosts.remove(&fleet, &pid);
+                self.schedule(now.at + delay, Timer::FinishTermination(seq));
+            }
+            (None, _) => self.schedule(now.at + delay, Timer::FinishTermination(seq)),
+        }
         Ok(seq)
+    }
+
+    /// A process-hosted session still ACTIVATING when its activation timeout passes ends.
+    pub(crate) fn activation_timed_out(&mut self, seq: u64, now: Now) {
+        if self.sessions.get(&seq).is_some_and(|s| s.status == GameSessionStatus::Activating) {
+            self.end_game_session(seq, now, None);
+        }
+    }
+
+    /// A process told to terminate never called ProcessEnding: it is stopped and its session ends.
+    pub(crate) fn process_exit_timed_out(&mut self, seq: u64, now: Now) {
+        let Some(s) = self.sessions.get(&seq) else { return };
+        if s.status != GameSessionStatus::Terminating {
+            return;
+        }
+        if let Host::Process { pid, .. } = &s.host {
+            let (fleet, pid) = (s.fleet_id.clone(), pid.clone());
+            self.hosts.send(&fleet, &pid, ProcessMessage::Close);
+            self.end_process(&fleet, &pid, now, None);
+        }
+        self.finish_termination(seq, now);
     }
 
     /// TERMINATING → TERMINATED (a no-op in any other state).
@@ -565,12 +641,13 @@ impl World {
                 p.terminated_ms = Some(now.wall_ms);
             }
         }
-        let (fleet_id, location, host) = (s.fleet_id.clone(), s.location.clone(), s.host);
+        let (fleet_id, location, host) = (s.fleet_id.clone(), s.location.clone(), s.host.clone());
         if was_active && let Some(fleet) = self.fleets.get_mut(&fleet_id) {
             fleet.unindex_active(seq, &s.properties);
         }
         match host {
             Host::Instance { instance, slot } => self.release_slot(&fleet_id, &location, instance, slot, now),
+            Host::Process { pid, .. } => self.release_process(&fleet_id, &pid, seq),
         }
         let retention = self.settings.retention;
         self.schedule(now.at + retention, Timer::PurgeGameSession(seq));
@@ -778,6 +855,7 @@ mod tests {
             ip_address: None,
             dns_name: None,
             base_port: 7777,
+            capacity_from_processes: false,
             attrs: FleetAttrs::default(),
         }
     }

@@ -16,6 +16,9 @@
 //! - `game_session.rs`: game sessions: creation, activation, update, termination, retention,
 //!   queries and search.
 //! - `player_session.rs`: player sessions: reservation, acceptance, timeouts, queries.
+//! - `compute.rs`: computes, auth tokens and game-server processes (Server SDK 5): the
+//!   capacity of process-driven fleets, and the messages queued for processes.
+//! - `build.rs`, `location.rs`, `tags.rs`: builds and scripts, custom locations, tags.
 //! - `timers.rs`: the deadline-ordered queue the lifecycle driver drains.
 //! - `paging.rs`: opaque NextToken encoding.
 //! - `ids.rs`, `regions.rs`: identifier/ARN shapes and known Regions.
@@ -23,6 +26,7 @@
 
 pub mod alias;
 pub mod build;
+pub mod compute;
 pub mod fleet;
 pub mod fleet_capacity;
 pub mod fleet_lifecycle;

@@ -21,6 +21,29 @@ pub enum Timer {
     PlayerSessionTimeout(u64),
     /// An ended game session's retention is over: forget it.
     PurgeGameSession(u64),
+    /// A process-hosted game session was not activated within the fleet's
+    /// GameSessionActivationTimeoutSeconds.
+    ActivationTimeout(u64),
+    /// A process told to terminate (TerminateProcess) did not call ProcessEnding in time.
+    ProcessExitTimeout(u64),
+    /// A disconnected process did not reconnect within the grace period.
+    ProcessGone {
+        /// Fleet ID.
+        fleet: std::sync::Arc<str>,
+        /// pID.
+        pid: std::sync::Arc<str>,
+        /// The process epoch the timer was set for.
+        epoch: u64,
+    },
+    /// A process sent no heartbeat within the heartbeat timeout.
+    HeartbeatMissed {
+        /// Fleet ID.
+        fleet: std::sync::Arc<str>,
+        /// pID.
+        pid: std::sync::Arc<str>,
+        /// The process epoch the timer was set for.
+        epoch: u64,
+    },
     // Fleets
     /// A fleet, location or instance transition (see `fleet::FleetTimer`).
     Fleet(super::fleet::FleetTimer),

@@ -91,6 +91,8 @@ pub struct World {
     /// Custom locations by name.
     pub(crate) custom_locations: FxHashMap<Arc<str>, super::location::CustomLocation>,
     // (end of builds, scripts, tags, custom locations)
+    /// Computes, auth tokens, game-server processes and the messages queued for them.
+    pub(crate) hosts: super::compute::Hosts,
     next_seq: u64,
     wake: bool,
 }
@@ -114,6 +116,7 @@ impl World {
             tags: FxHashMap::default(),
             custom_locations: FxHashMap::default(),
             // (end of builds, scripts, tags, custom locations)
+            hosts: super::compute::Hosts::default(),
             next_seq: 0,
             wake: false,
         }
@@ -151,6 +154,10 @@ impl World {
                 Timer::FinishTermination(seq) => self.finish_termination(seq, now),
                 Timer::PlayerSessionTimeout(ps) => self.time_out_player_session(ps, now),
                 Timer::PurgeGameSession(seq) => self.purge_game_session(seq),
+                Timer::ActivationTimeout(seq) => self.activation_timed_out(seq, now),
+                Timer::ProcessExitTimeout(seq) => self.process_exit_timed_out(seq, now),
+                Timer::ProcessGone { fleet, pid, epoch } => self.process_gone(now, &fleet, &pid, epoch),
+                Timer::HeartbeatMissed { fleet, pid, epoch } => self.heartbeat_missed(&fleet, &pid, epoch),
                 // Fleets
                 Timer::Fleet(t) => self.apply_fleet_timer(t, now),
                 // (end of fleets)

@@ -34,7 +34,10 @@ pub(crate) fn game_session_dto(s: &model::GameSession) -> dto::GameSession {
         game_session_data: s.data.as_deref().map(str::to_owned),
         matchmaker_data: s.matchmaker_data.as_deref().map(str::to_owned),
         location: Some(s.location.to_string()),
-        compute_name: None,
+        compute_name: match &s.host {
+            model::game_session::Host::Process { compute, .. } => Some(compute.to_string()),
+            model::game_session::Host::Instance { .. } => None,
+        },
         player_gateway_status: None,
     }
 }

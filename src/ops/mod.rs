@@ -6,6 +6,7 @@
 
 mod aliases;
 mod builds;
+mod computes;
 mod fleets;
 mod game_sessions;
 mod locations;
@@ -81,6 +82,12 @@ pub fn dispatch(em: &Emulator, op: &str, codec: Codec, body: &[u8]) -> ApiResult
         "CreatePlayerSession" => run(em, codec, body, player_sessions::create_player_session),
         "CreatePlayerSessions" => run(em, codec, body, player_sessions::create_player_sessions),
         "DescribePlayerSessions" => run(em, codec, body, player_sessions::describe_player_sessions),
+        // Anywhere computes
+        "RegisterCompute" => run(em, codec, body, computes::register_compute),
+        "DescribeCompute" => run(em, codec, body, computes::describe_compute),
+        "ListCompute" => run(em, codec, body, computes::list_compute),
+        "DeregisterCompute" => run(em, codec, body, computes::deregister_compute),
+        "GetComputeAuthToken" => run(em, codec, body, computes::get_compute_auth_token),
         // Fleets
         "CreateFleet" => run(em, codec, body, fleets::create_fleet),
         "DescribeFleetAttributes" => run(em, codec, body, fleets::describe_fleet_attributes),
@@ -151,6 +158,12 @@ pub const IMPLEMENTED: &[&str] = &[
     "CreatePlayerSession",
     "CreatePlayerSessions",
     "DescribePlayerSessions",
+    // Anywhere computes
+    "RegisterCompute",
+    "DescribeCompute",
+    "ListCompute",
+    "DeregisterCompute",
+    "GetComputeAuthToken",
     // Fleets
     "CreateFleet",
     "DescribeFleetAttributes",

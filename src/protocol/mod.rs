@@ -33,6 +33,8 @@ pub fn router(em: Emulator) -> Router {
         .route("/_emulator/health", get(health))
         .route("/_emulator/reset", post(reset))
         .route("/_emulator/game-session-logs", get(game_session_log))
+        .route("/_emulator/tls-certificate", get(tls_certificate))
+        .route("/_emulator/game-session-updates", post(push_game_session_update))
         .route("/_emulator/player-sessions/{id}/accept", post(accept_player_session))
         .route("/_emulator/player-sessions/{id}/complete", post(complete_player_session))
         .fallback(api)
@@ -92,6 +94,44 @@ async fn game_session_log(State(em): State<Emulator>, Query(q): Query<LogQuery>)
         }
         Err(e) => respond(Codec::Json, Err(e)),
     }
+}
+
+/// The wss listener's certificate (PEM), for clients that verify it (Go: `SSL_CERT_FILE`).
+async fn tls_certificate(State(em): State<Emulator>) -> Response {
+    match em.wss() {
+        Some((_, pem)) => {
+            (StatusCode::OK, [(header::CONTENT_TYPE, "application/x-pem-file")], pem.clone()).into_response()
+        }
+        None => respond(
+            Codec::Json,
+            Err(ApiError::NotFound("No wss listener runs (start the emulator with --wss-bind).".into())),
+        ),
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UpdatePush {
+    game_session_id: String,
+    update_reason: Option<String>,
+    backfill_ticket_id: Option<String>,
+}
+
+/// Control API: send an `UpdateGameSession` push (what FlexMatch backfill sends) to the process
+/// hosting a game session, so a game server's `onUpdateGameSession` can be exercised.
+async fn push_game_session_update(State(em): State<Emulator>, body: bytes::Bytes) -> Response {
+    let result = match serde_json::from_slice::<UpdatePush>(&body) {
+        Err(e) => Err(ApiError::Serialization(format!(
+            "Expected {{\"GameSessionId\": ..., \"UpdateReason\": ...}}: {e}"
+        ))),
+        Ok(req) => em
+            .with_world(|w, _| {
+                let reason = req.update_reason.unwrap_or_else(|| "MATCHMAKING_DATA_UPDATED".into());
+                w.push_game_session_update(&req.game_session_id, reason, req.backfill_ticket_id)
+            })
+            .map(|()| Output::Body(b"{}".to_vec())),
+    };
+    respond(Codec::Json, result)
 }
 
 /// Control API: the game server accepted a player (RESERVED → ACTIVE).
@@ -179,6 +219,14 @@ fn route(method: &Method, path: &str, headers: &HeaderMap) -> Route {
 }
 
 async fn api(State(em): State<Emulator>, req: Request) -> Response {
+    let is_upgrade = req.method() == Method::GET
+        && req
+            .headers()
+            .get(header::UPGRADE)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
+    if is_upgrade {
+        return crate::sdk::upgrade(em, req).await;
+    }
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let (codec, result, op) = match route(&parts.method, parts.uri.path(), &parts.headers) {

@@ -539,7 +539,7 @@ async fn create_fleet_errors_are_named_as_aws_names_them() {
         }
         // Nothing was created by the failed requests.
         let listed = api.call(proto, "ListFleets", json!({})).await;
-        assert_eq!(listed.assert_ok()["FleetIds"].as_array().unwrap().len(), 4);
+        assert_eq!(listed.assert_ok()["FleetIds"].as_array().unwrap().len(), 5);
     }
 }
 
@@ -556,8 +556,10 @@ async fn describe_fleet_attributes_and_list_fleets_page_in_creation_order() {
             created.push(create_fleet(&api, proto, ec2_input(if i == 1 { &other } else { &b }, 1)).await);
         }
         let ids: Vec<Value> = all_pages(&api, proto, "ListFleets", json!({ "Limit": 2 }), "FleetIds").await;
-        let mut expected: Vec<Value> =
-            [FLEET, FLEET_LIMITED, FLEET_ACTIVATING, FLEET_TINY].iter().map(|f| json!(f)).collect();
+        let mut expected: Vec<Value> = [FLEET, FLEET_LIMITED, FLEET_ACTIVATING, FLEET_TINY, FLEET_ANYWHERE]
+            .iter()
+            .map(|f| json!(f))
+            .collect();
         expected.extend(created.iter().map(|f| json!(f)));
         assert_eq!(ids, expected);
         let attrs =
@@ -901,10 +903,10 @@ async fn describe_fleet_utilization_counts_active_sessions_and_players() {
         let all =
             all_pages(&api, proto, "DescribeFleetUtilization", json!({ "Limit": 3 }), "FleetUtilization")
                 .await;
-        assert_eq!(all.len(), 4);
+        assert_eq!(all.len(), 5);
         let caps =
             all_pages(&api, proto, "DescribeFleetCapacity", json!({ "Limit": 3 }), "FleetCapacity").await;
-        assert_eq!(caps.len(), 4);
+        assert_eq!(caps.len(), 5);
         // Both home sessions went to the first instance (instances fill in order).
         assert_eq!(caps[0]["InstanceCounts"], counts(2, 0, 2, 0, 2, 1, 0));
 

@@ -114,7 +114,7 @@ async fn health_reports_counts_and_reset_answers() {
     let r = api.send(Request::get("/_emulator/health").body(Body::empty()).unwrap()).await;
     let b = r.assert_ok();
     assert_eq!(b["status"], "ok");
-    assert_eq!(b["counts"]["fleets"], 4);
+    assert_eq!(b["counts"]["fleets"], 5);
     assert_eq!(b["counts"]["aliases"], 2);
     let r = api.send(Request::post("/_emulator/reset").body(Body::empty()).unwrap()).await;
     r.assert_ok();

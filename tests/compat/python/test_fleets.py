@@ -14,6 +14,7 @@ import time
 import pytest
 
 from gl_support import (
+    FIXTURE_FLEETS,
     FLEET_ACTIVATING,
     FLEET_EC2,
     FLEET_TINY,
@@ -249,7 +250,7 @@ def test_create_fleet_invalid_request_is_named_error(gl, gl_raw, case, code):
     with pytest.raises(gl_raw.exceptions.ClientError) as e:
         gl_raw.create_fleet(**params)
     assert_service_error(e, code)
-    assert len(gl.list_fleets()["FleetIds"]) == 4
+    assert len(gl.list_fleets()["FleetIds"]) == len(FIXTURE_FLEETS)
 
 
 # ------------------------------------------------------------------ attributes and listing
@@ -454,7 +455,7 @@ def test_reset_forgets_fleets_created_through_the_api(gl, fast_endpoint):
     fleet_id = create_fleet(gl, build)["FleetAttributes"]["FleetId"]
     http("POST", fast_endpoint + "/_emulator/reset", body=b"")
     assert gl.describe_fleet_attributes(FleetIds=[fleet_id])["FleetAttributes"] == []
-    assert len(gl.list_fleets()["FleetIds"]) == 4
+    assert len(gl.list_fleets()["FleetIds"]) == len(FIXTURE_FLEETS)
 
 
 # ---------------------------------------------------------------- events and instances
@@ -507,7 +508,7 @@ def test_paginators_walk_every_fleet_list(gl):
     gl.update_fleet_capacity(FleetId=fleet_id, DesiredInstances=5, MaxSize=5)
 
     ids = [i for p in _paginate(gl, "list_fleets") for i in p["FleetIds"]]
-    assert ids[-3:] == created and len(ids) == 7
+    assert ids[-3:] == created and len(ids) == len(FIXTURE_FLEETS) + 3
     attrs = [a["FleetId"] for p in _paginate(gl, "describe_fleet_attributes") for a in p["FleetAttributes"]]
     assert attrs == ids
     caps = [c["FleetId"] for p in _paginate(gl, "describe_fleet_capacity") for c in p["FleetCapacity"]]
@@ -518,4 +519,4 @@ def test_paginators_walk_every_fleet_list(gl):
     instances = [i for p in _paginate(gl, "describe_instances", FleetId=fleet_id) for i in p["Instances"]]
     assert len({i["InstanceId"] for i in instances}) == 5
     utilization = [u for p in _paginate(gl, "describe_fleet_utilization") for u in p["FleetUtilization"]]
-    assert len(utilization) == 7
+    assert len(utilization) == len(FIXTURE_FLEETS) + 3

@@ -46,7 +46,8 @@ def test_list_locations_aws_filter_has_ping_beacons(gamelift):
     assert by_name["us-west-2"]["PingBeacon"] == {
         "UDPEndpoint": {"Domain": "gamelift-ping.us-west-2.api.aws", "Port": 7770}
     }
-    assert _names(gamelift.list_locations(Filters=["CUSTOM"])["Locations"]) == ["custom-one"]
+    # custom-local comes with the default fixtures' Anywhere fleet.
+    assert _names(gamelift.list_locations(Filters=["CUSTOM"])["Locations"]) == ["custom-local", "custom-one"]
 
 
 def test_list_locations_paginator_yields_regions_then_custom_locations(gamelift):
@@ -76,7 +77,7 @@ def test_delete_location_by_name_and_arn(gamelift):
     arn = gamelift.create_location(LocationName="custom-by-arn")["Location"]["LocationArn"]
     assert set(gamelift.delete_location(LocationName="custom-by-name")) == {"ResponseMetadata"}
     gamelift.delete_location(LocationName=arn)
-    assert gamelift.list_locations(Filters=["CUSTOM"])["Locations"] == []
+    assert _names(gamelift.list_locations(Filters=["CUSTOM"])["Locations"]) == ["custom-local"]
 
 
 def test_delete_location_unknown_not_found(gamelift):
@@ -90,5 +91,6 @@ def test_list_locations_cli_custom_filter(aws_cli, gamelift):
     out = aws_cli("list-locations", "--filters", "CUSTOM")
     assert out.returncode == 0, out.stderr
     assert out.json["Locations"] == [
-        {"LocationName": "custom-cli", "LocationArn": f"arn:aws:gamelift:{REGION}:{ACCOUNT}:location/custom-cli"}
+        {"LocationName": "custom-local", "LocationArn": f"arn:aws:gamelift:{REGION}:{ACCOUNT}:location/custom-local"},
+        {"LocationName": "custom-cli", "LocationArn": f"arn:aws:gamelift:{REGION}:{ACCOUNT}:location/custom-cli"},
     ]

@@ -247,7 +247,8 @@ async fn fleet_events_pages_and_time_window_over_cbor() {
         .collect::<Result<Vec<_>, _>>()
         .await
         .expect("ListFleets pages");
-    assert_eq!(ids.len(), 5);
+    // The five default fixture fleets, then the one created here.
+    assert_eq!(ids.len(), 6);
     assert_eq!(ids.last(), Some(&fleet));
     let instances = ok(client.describe_instances().fleet_id(FLEET_EC2).send().await, "DescribeInstances");
     assert_eq!(instances.instances().len(), 2);

@@ -10,5 +10,6 @@ mod create_game_session;
 mod create_game_session_errors;
 mod describe_game_sessions;
 mod fleets;
+mod game_servers;
 mod protocol;
 mod sessions;

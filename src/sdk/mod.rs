@@ -1,0 +1,141 @@
+//! The Server SDK 5 side: the WebSocket that game-server processes connect to.
+//!
+//! A process connects with `GET <any path>?pID=…&FleetId=…&ComputeId=…&Authorization=<token>&…`
+//! and an upgrade to WebSocket (on the main port as `ws://`, or on `--wss-bind` as `wss://`).
+//! Every frame is one JSON object. Requests from the SDK carry `Action` and `RequestId`; the
+//! reply echoes both with `StatusCode` (200, or 4xx/5xx with `ErrorMessage`) and any result
+//! fields at the top level. Pushes from the emulator (`CreateGameSession`, `UpdateGameSession`,
+//! `TerminateProcess`) carry a fresh `RequestId` and `StatusCode` 200. See
+//! ../shared/research/server-sdk-protocol.md for what each SDK expects.
+//!
+//! This module only translates: every rule lives in `model::compute` and friends, reached
+//! through `Emulator::with_world`; messages the model queues for processes come back through
+//! the connection registry in `state.rs`.
+
+mod messages;
+
+use std::collections::HashMap;
+
+use axum::extract::FromRequestParts;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+
+use crate::error::ApiError;
+use crate::model::compute::ProcessMessage;
+use crate::state::Emulator;
+
+/// Who is connecting, from the connect URL's query string.
+#[derive(Debug, Clone)]
+pub struct ProcessIdentity {
+    /// `pID`
+    pub pid: String,
+    /// `FleetId`
+    pub fleet_id: String,
+    /// `ComputeId` (the compute name)
+    pub compute: String,
+    /// `sdkLanguage` `sdkVersion`
+    pub sdk: String,
+}
+
+fn plain(status: StatusCode, message: String) -> Response {
+    (status, [("content-type", "application/json")], serde_json::json!({ "message": message }).to_string())
+        .into_response()
+}
+
+/// Answers a WebSocket upgrade from a game-server process: 400 without the identifying query
+/// parameters, 403 for a bad `Authorization` token (the SDKs report that as "forbidden"), else
+/// the upgrade.
+pub async fn upgrade(em: Emulator, req: axum::extract::Request) -> Response {
+    let query: HashMap<String, String> =
+        req.uri().query().map(|q| serde_urlencoded::from_str(q).unwrap_or_default()).unwrap_or_default();
+    let get = |k: &str| query.get(k).filter(|v| !v.is_empty()).cloned();
+    let (Some(pid), Some(fleet_id), Some(compute)) = (get("pID"), get("FleetId"), get("ComputeId")) else {
+        return plain(
+            StatusCode::BAD_REQUEST,
+            "A game-server connection needs the query parameters pID, FleetId, ComputeId and Authorization."
+                .into(),
+        );
+    };
+    let token = get("Authorization").unwrap_or_default();
+    if let Err(e) = em.with_world(|w, now| {
+        w.fleet(&fleet_id)?;
+        w.authorize_process(now, &fleet_id, &token)
+    }) {
+        let status =
+            if matches!(e, ApiError::NotFound(_)) { StatusCode::NOT_FOUND } else { StatusCode::FORBIDDEN };
+        return plain(status, e.message().to_string());
+    }
+    let sdk = format!(
+        "{} {}",
+        get("sdkLanguage").unwrap_or_else(|| "unknown".into()),
+        get("sdkVersion").unwrap_or_else(|| "unknown".into())
+    );
+    let identity = ProcessIdentity { pid, fleet_id, compute, sdk };
+    let (mut parts, _body) = req.into_parts();
+    match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+        Ok(ws) => ws.on_upgrade(move |socket| connection(em, identity, socket)).into_response(),
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+async fn connection(em: Emulator, who: ProcessIdentity, socket: WebSocket) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<ProcessMessage>();
+    let conn = em.register_connection(tx);
+    let (mut sink, mut stream) = socket.split();
+    let connected =
+        em.with_world(|w, now| w.connect_process(now, &who.fleet_id, &who.compute, &who.pid, conn, &who.sdk));
+    if let Err(e) = connected {
+        tracing::info!(pid = %who.pid, fleet = %who.fleet_id, "refusing process: {}", e.message());
+        let reason = e.message().chars().take(120).collect::<String>();
+        let _ = sink.send(Message::Close(Some(CloseFrame { code: 1008, reason: reason.into() }))).await;
+        em.unregister_connection(conn);
+        return;
+    }
+    tracing::info!(pid = %who.pid, fleet = %who.fleet_id, compute = %who.compute, sdk = %who.sdk, "game-server process connected");
+    loop {
+        tokio::select! {
+            incoming = stream.next() => match incoming {
+                Some(Ok(Message::Text(text))) => {
+                    let reply = messages::handle(&em, &who, text.as_str());
+                    if sink.send(Message::Text(reply.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Ok(Message::Binary(bytes))) => {
+                    let reply = match std::str::from_utf8(&bytes) {
+                        Ok(text) => messages::handle(&em, &who, text),
+                        Err(_) => messages::malformed("a binary frame that is not UTF-8 JSON"),
+                    };
+                    if sink.send(Message::Text(reply.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Ok(Message::Ping(p))) => {
+                    if sink.send(Message::Pong(p)).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Ok(Message::Pong(_))) => {}
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+            },
+            outgoing = rx.recv() => match outgoing {
+                Some(ProcessMessage::Close) | None => {
+                    let _ = sink.send(Message::Close(Some(CloseFrame { code: 1000, reason: "process ended".into() }))).await;
+                    break;
+                }
+                Some(message) => {
+                    if sink.send(Message::Text(messages::push(&message).into())).await.is_err() {
+                        break;
+                    }
+                }
+            },
+        }
+    }
+    em.unregister_connection(conn);
+    let grace = em.config().process_reconnect_grace;
+    em.with_world(|w, now| w.disconnect_process(now, &who.fleet_id, &who.pid, conn, grace));
+    tracing::info!(pid = %who.pid, fleet = %who.fleet_id, "game-server process socket closed");
+}
