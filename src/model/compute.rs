@@ -710,9 +710,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::model::fleet::{ComputeType, FleetAttrs, FleetSpec, LocationSpec, RuntimeConfig};
+    use crate::model::fleet::{ComputeType, FleetSpec, RuntimeConfig};
     use crate::model::{CreateGameSession, GameSessionStatus, Settings};
-    use crate::model::{FleetStatus, ProtectionPolicy};
 
     fn now() -> Now {
         Now { at: tokio::time::Instant::now(), wall_ms: 1_700_000_000_000 }
@@ -722,34 +721,11 @@ mod tests {
         let mut w = World::new(Settings::for_tests());
         let t = now();
         w.create_location("custom-home", Vec::new(), t).unwrap();
-        w.insert_fleet(
-            FleetSpec {
-                id: Some("fleet-any".into()),
-                name: "any".into(),
-                description: None,
-                compute_type: ComputeType::Anywhere,
-                status: FleetStatus::Active,
-                home_region: None,
-                locations: vec![LocationSpec {
-                    name: "custom-home".into(),
-                    desired: 0,
-                    min: 0,
-                    max: 0,
-                    status: FleetStatus::Active,
-                }],
-                runtime: RuntimeConfig { activation_timeout_seconds: Some(5), ..Default::default() },
-                protection: ProtectionPolicy::NoProtection,
-                creation_limit: None,
-                activation_delay: None,
-                ip_address: None,
-                dns_name: None,
-                base_port: 7777,
-                capacity_from_processes: false,
-                attrs: FleetAttrs::default(),
-            },
-            t,
-        )
-        .unwrap();
+        let spec = FleetSpec {
+            runtime: RuntimeConfig { activation_timeout_seconds: Some(5), ..Default::default() },
+            ..FleetSpec::for_tests("fleet-any", ComputeType::Anywhere, 1, &[("custom-home", 0)])
+        };
+        w.insert_fleet(spec, t).unwrap();
         w.register_compute(
             t,
             "fleet-any",

@@ -198,6 +198,53 @@ pub struct FleetSpec {
     pub attrs: FleetAttrs,
 }
 
+#[cfg(test)]
+impl FleetSpec {
+    /// An ACTIVE fleet for unit tests: `slots` game sessions per instance and the given
+    /// locations (name, desired instances), all ACTIVE, with up to 10 instances each.
+    pub(crate) fn for_tests(
+        id: &str,
+        compute_type: ComputeType,
+        slots: u32,
+        locations: &[(&str, u32)],
+    ) -> Self {
+        Self {
+            id: Some(id.into()),
+            name: id.into(),
+            description: None,
+            compute_type,
+            status: FleetStatus::Active,
+            home_region: None,
+            locations: locations
+                .iter()
+                .map(|(name, desired)| LocationSpec {
+                    name: (*name).into(),
+                    desired: *desired,
+                    min: 0,
+                    max: 10,
+                    status: FleetStatus::Active,
+                })
+                .collect(),
+            runtime: RuntimeConfig {
+                server_processes: vec![ServerProcess {
+                    launch_path: "/local/game/server".into(),
+                    parameters: None,
+                    concurrent_executions: slots,
+                }],
+                ..Default::default()
+            },
+            protection: ProtectionPolicy::NoProtection,
+            creation_limit: None,
+            activation_delay: None,
+            ip_address: None,
+            dns_name: None,
+            base_port: 7777,
+            capacity_from_processes: false,
+            attrs: FleetAttrs::default(),
+        }
+    }
+}
+
 /// Descriptive fleet attributes the emulator stores and reports but does not act on.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FleetAttrs {

@@ -349,7 +349,7 @@ impl World {
 mod tests {
     use std::time::Duration;
 
-    use super::super::fleet::{FleetAttrs, FleetSpec, LocationSpec, RuntimeConfig, ServerProcess};
+    use super::super::fleet::FleetSpec;
     use super::super::game_session::CreateGameSession;
     use super::super::{GameSessionStatusReason, Settings, UpdateGameSession};
     use super::*;
@@ -361,35 +361,8 @@ mod tests {
     fn world(slots: u32, desired: u32, protection: ProtectionPolicy) -> World {
         let mut w = World::new(Settings::for_tests());
         let spec = FleetSpec {
-            id: Some("fleet-a".into()),
-            name: "a".into(),
-            description: None,
-            compute_type: ComputeType::Ec2,
-            status: FleetStatus::Active,
-            home_region: None,
-            locations: vec![LocationSpec {
-                name: "us-east-1".into(),
-                desired,
-                min: 0,
-                max: 10,
-                status: FleetStatus::Active,
-            }],
-            runtime: RuntimeConfig {
-                server_processes: vec![ServerProcess {
-                    launch_path: "/local/game/s".into(),
-                    parameters: None,
-                    concurrent_executions: slots,
-                }],
-                ..Default::default()
-            },
             protection,
-            creation_limit: None,
-            activation_delay: None,
-            ip_address: None,
-            dns_name: None,
-            base_port: 7777,
-            capacity_from_processes: false,
-            attrs: FleetAttrs::default(),
+            ..FleetSpec::for_tests("fleet-a", ComputeType::Ec2, slots, &[("us-east-1", desired)])
         };
         w.insert_fleet(spec, now()).unwrap();
         w

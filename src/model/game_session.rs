@@ -815,7 +815,7 @@ pub(crate) fn locate(fleet: &Fleet, name: &str) -> ApiResult<usize> {
 mod tests {
     use std::time::Duration;
 
-    use super::super::fleet::{FleetAttrs, FleetSpec, LocationSpec, RuntimeConfig, ServerProcess};
+    use super::super::fleet::FleetSpec;
     use super::super::{CreationLimit, Settings};
     use super::*;
 
@@ -824,40 +824,7 @@ mod tests {
     }
 
     fn spec(id: &str, slots: u32, locations: &[(&str, u32)]) -> FleetSpec {
-        FleetSpec {
-            id: Some(id.into()),
-            name: id.into(),
-            description: None,
-            compute_type: ComputeType::Ec2,
-            status: FleetStatus::Active,
-            home_region: None,
-            locations: locations
-                .iter()
-                .map(|(n, d)| LocationSpec {
-                    name: (*n).into(),
-                    desired: *d,
-                    min: 0,
-                    max: *d,
-                    status: FleetStatus::Active,
-                })
-                .collect(),
-            runtime: RuntimeConfig {
-                server_processes: vec![ServerProcess {
-                    launch_path: "/game".into(),
-                    parameters: None,
-                    concurrent_executions: slots,
-                }],
-                ..Default::default()
-            },
-            protection: ProtectionPolicy::NoProtection,
-            creation_limit: None,
-            activation_delay: None,
-            ip_address: None,
-            dns_name: None,
-            base_port: 7777,
-            capacity_from_processes: false,
-            attrs: FleetAttrs::default(),
-        }
+        FleetSpec::for_tests(id, ComputeType::Ec2, slots, locations)
     }
 
     fn world_with(spec: FleetSpec) -> World {

@@ -30,6 +30,28 @@ def endpoint():
         yield url
 
 
+@pytest.fixture(scope="module")
+def module_endpoint(request):
+    """An emulator of the test module's own, started with the module's `EMULATOR_FLAGS` (for
+    short fleet or player-session timings); yields its base URL."""
+    with running_emulator(*getattr(request.module, "EMULATOR_FLAGS", ())) as url:
+        yield url
+
+
+@pytest.fixture
+def gl(module_endpoint):
+    """boto3 client on the module's own emulator, reset before each test."""
+    status, _, body = http("POST", module_endpoint + "/_emulator/reset", body=b"")
+    assert status == 200, body[:500]
+    return make_client(module_endpoint)
+
+
+@pytest.fixture
+def gl_raw(module_endpoint, gl):
+    """Like `gl` (and after its reset), with parameter_validation=False."""
+    return make_client(module_endpoint, parameter_validation=False)
+
+
 @pytest.fixture(autouse=True)
 def _reset(endpoint):
     """Put the emulator back to its fixtures before every test."""

@@ -201,6 +201,19 @@ def _parse_response(raw):
 
 # --------------------------------------------------------------------------- lifecycle
 
+def poll(what, probe, timeout=10.0, interval=0.02):
+    """Call `probe` every `interval` seconds until it returns a truthy value; return that value.
+    Fails the test naming `what` if `timeout` passes first (lifecycles are polled, never slept for)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(interval)
+    pytest.fail(f"{what} did not happen within {timeout} s (last: {last!r})")
+
+
 def wait_for_status(client, game_session_id, status, timeout=5):
     """Poll DescribeGameSessions every 50 ms until the session has `status`.
 

@@ -9,44 +9,14 @@ This module starts its own emulator with fast fleet walks
 (`--fleet-activation-delay 300ms --instance-activation-delay 100ms`); waits poll with deadlines.
 """
 
-import time
 
 import pytest
 
-from gl_support import REGION, alias_arn, fleet_arn, http, make_client, run_aws_cli, running_emulator
+from gl_support import REGION, alias_arn, fleet_arn, poll, run_aws_cli
 
-FAST_FLAGS = ("--fleet-activation-delay", "300ms", "--instance-activation-delay", "100ms")
+EMULATOR_FLAGS = ("--fleet-activation-delay", "300ms", "--instance-activation-delay", "100ms")
 DEADLINE_S = 10.0
 SESSIONS_PER_INSTANCE = 2
-
-
-@pytest.fixture(scope="module")
-def fast_endpoint():
-    with running_emulator(*FAST_FLAGS) as url:
-        yield url
-
-
-@pytest.fixture(autouse=True)
-def _fast_reset(fast_endpoint):
-    status, _, body = http("POST", fast_endpoint + "/_emulator/reset", body=b"")
-    assert status == 200, body[:500]
-
-
-@pytest.fixture(scope="module")
-def gl(fast_endpoint):
-    return make_client(fast_endpoint)
-
-
-def poll(what, probe, timeout=DEADLINE_S):
-    """Call `probe` every 20 ms until it returns a truthy value; return that value."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(0.02)
-    pytest.fail(f"{what} did not happen within {timeout} s (last: {last!r})")
 
 
 def create_fleet(client, build_id, name):
@@ -149,7 +119,7 @@ def test_fleet_blue_green_workflow_moves_players_and_deletes_the_old_fleet(gl):
         via_alias(gl, alias_id)
 
 
-def test_aws_cli_list_fleets_describe_fleet_attributes_and_list_aliases_print_what_was_created(gl, fast_endpoint):
+def test_aws_cli_list_fleets_describe_fleet_attributes_and_list_aliases_print_what_was_created(gl, module_endpoint):
     build = gl.create_build(
         Name="server",
         OperatingSystem="AMAZON_LINUX_2023",
@@ -160,19 +130,19 @@ def test_aws_cli_list_fleets_describe_fleet_attributes_and_list_aliases_print_wh
         "AliasId"
     ]
 
-    listed = run_aws_cli(fast_endpoint, "list-fleets")
+    listed = run_aws_cli(module_endpoint, "list-fleets")
     assert listed.returncode == 0, listed.stderr
     print(listed.stdout)
     assert fleet_id in listed.json["FleetIds"]
 
-    described = run_aws_cli(fast_endpoint, "describe-fleet-attributes", "--fleet-ids", fleet_id)
+    described = run_aws_cli(module_endpoint, "describe-fleet-attributes", "--fleet-ids", fleet_id)
     assert described.returncode == 0, described.stderr
     print(described.stdout)
     [fa] = described.json["FleetAttributes"]
     assert (fa["FleetId"], fa["Name"], fa["BuildId"], fa["FleetArn"]) == (fleet_id, "cli-fleet", build, fleet_arn(fleet_id))
     assert fa["Status"] in ("NEW", "DOWNLOADING", "VALIDATING", "BUILDING", "ACTIVATING", "ACTIVE")
 
-    aliases = run_aws_cli(fast_endpoint, "list-aliases", use_env_endpoint=True)
+    aliases = run_aws_cli(module_endpoint, "list-aliases", use_env_endpoint=True)
     assert aliases.returncode == 0, aliases.stderr
     print(aliases.stdout)
     mine = [a for a in aliases.json["Aliases"] if a["AliasId"] == alias_id]
@@ -180,6 +150,6 @@ def test_aws_cli_list_fleets_describe_fleet_attributes_and_list_aliases_print_wh
     assert mine[0]["RoutingStrategy"] == {"Type": "SIMPLE", "FleetId": fleet_id}
 
     # The CLI's own pagination (one fleet per request) reaches the new fleet too.
-    paged = run_aws_cli(fast_endpoint, "list-fleets", "--page-size", "1")
+    paged = run_aws_cli(module_endpoint, "list-fleets", "--page-size", "1")
     assert paged.returncode == 0, paged.stderr
     assert paged.json["FleetIds"] == listed.json["FleetIds"]

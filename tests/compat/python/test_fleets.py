@@ -9,7 +9,6 @@ test). Lifecycle waits poll with deadlines; nothing sleeps a fixed time.
 
 import datetime
 import re
-import time
 
 import pytest
 
@@ -24,36 +23,13 @@ from gl_support import (
     assert_service_error,
     fleet_arn,
     http,
-    make_client,
-    running_emulator,
+    poll,
 )
 
-FAST_FLAGS = ("--fleet-activation-delay", "300ms", "--instance-activation-delay", "100ms")
+EMULATOR_FLAGS = ("--fleet-activation-delay", "300ms", "--instance-activation-delay", "100ms")
 DEADLINE_S = 10.0
 PROCESSES = [{"LaunchPath": "/local/game/server", "ConcurrentExecutions": 2}]
 INBOUND = [{"FromPort": 33430, "ToPort": 33440, "IpRange": "0.0.0.0/0", "Protocol": "UDP"}]
-
-
-@pytest.fixture(scope="module")
-def fast_endpoint():
-    with running_emulator(*FAST_FLAGS) as url:
-        yield url
-
-
-@pytest.fixture(autouse=True)
-def _fast_reset(fast_endpoint):
-    status, _, body = http("POST", fast_endpoint + "/_emulator/reset", body=b"")
-    assert status == 200, body[:500]
-
-
-@pytest.fixture(scope="module")
-def gl(fast_endpoint):
-    return make_client(fast_endpoint)
-
-
-@pytest.fixture(scope="module")
-def gl_raw(fast_endpoint):
-    return make_client(fast_endpoint, parameter_validation=False)
 
 
 # --------------------------------------------------------------------------------- helpers
@@ -86,15 +62,7 @@ def fleet_status(client, fleet_id):
 
 
 def wait_until(what, probe, timeout=DEADLINE_S):
-    """Poll `probe` every 20 ms until it returns a truthy value; return it."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(0.02)
-    pytest.fail(f"{what} did not happen within {timeout} s (last: {last!r})")
+    return poll(what, probe, timeout)
 
 
 def wait_fleet_status(client, fleet_id, status):
@@ -450,10 +418,10 @@ def test_delete_fleet_ends_sessions_and_the_fleet_disappears(gl):
     assert_service_error(e, "NotFoundException")
 
 
-def test_reset_forgets_fleets_created_through_the_api(gl, fast_endpoint):
+def test_reset_forgets_fleets_created_through_the_api(gl, module_endpoint):
     build = make_build(gl)
     fleet_id = create_fleet(gl, build)["FleetAttributes"]["FleetId"]
-    http("POST", fast_endpoint + "/_emulator/reset", body=b"")
+    http("POST", module_endpoint + "/_emulator/reset", body=b"")
     assert gl.describe_fleet_attributes(FleetIds=[fleet_id])["FleetAttributes"] == []
     assert len(gl.list_fleets()["FleetIds"]) == len(FIXTURE_FLEETS)
 

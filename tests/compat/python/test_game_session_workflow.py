@@ -1,11 +1,10 @@
 """The backend's whole game-session surface through boto3: search, player sessions with a
 short reservation timeout, updates, termination, details, logs and paginators.
 
-This module runs its own emulator with `--player-session-timeout 1s`, so timeouts happen
-within the test (polled, never slept for).
+This module runs its own emulator (EMULATOR_FLAGS) with `--player-session-timeout 1s`, so
+timeouts happen within the test (polled, never slept for).
 """
 
-import time
 import urllib.request
 
 import pytest
@@ -16,35 +15,12 @@ from gl_support import (
     FLEET_TINY,
     assert_service_error,
     http,
-    make_client,
-    running_emulator,
+    poll,
     wait_for_status,
 )
 
 
-@pytest.fixture(scope="module")
-def fast_endpoint():
-    with running_emulator("--player-session-timeout", "1s", "--game-session-termination-delay", "200ms") as url:
-        yield url
-
-
-@pytest.fixture
-def gl(fast_endpoint):
-    status, _, _ = http("POST", fast_endpoint + "/_emulator/reset", body=b"")
-    assert status == 200
-    return make_client(fast_endpoint)
-
-
-def poll(fn, timeout=5.0, interval=0.05):
-    """Calls fn() until it returns a truthy value; returns it (fails on timeout)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            pytest.fail(f"condition not met within {timeout} s (last value {value!r})")
-        time.sleep(interval)
+EMULATOR_FLAGS = ("--player-session-timeout", "1s", "--game-session-termination-delay", "200ms")
 
 
 def test_game_session_player_session_search_workflow_behaves_as_gamelift(gl):
@@ -83,6 +59,7 @@ def test_game_session_player_session_search_workflow_behaves_as_gamelift(gl):
         status, _, _ = http("POST", f"{gl.meta.endpoint_url}/_emulator/player-sessions/{p['PlayerSessionId']}/accept", body=b"")
         assert status == 200
     timed_out = poll(
+        "p3's reservation timing out",
         lambda: [
             p
             for p in gl.describe_player_sessions(GameSessionId=gs_id, PlayerSessionStatusFilter="TIMEDOUT")["PlayerSessions"]
@@ -129,7 +106,7 @@ def test_terminate_game_session_frees_the_slot(gl):
 def test_search_game_sessions_paginator_and_errors(gl):
     for i in range(7):
         gl.create_game_session(FleetId=FLEET_EC2, MaximumPlayerSessionCount=i + 1, Name=f"s{i}")
-    poll(lambda: len(gl.search_game_sessions(FleetId=FLEET_EC2)["GameSessions"]) == 7)
+    poll("7 ACTIVE sessions", lambda: len(gl.search_game_sessions(FleetId=FLEET_EC2)["GameSessions"]) == 7)
     pages = list(
         gl.get_paginator("search_game_sessions").paginate(
             FleetId=FLEET_EC2, SortExpression="maximumSessions DESC", PaginationConfig={"PageSize": 3}
