@@ -2,7 +2,7 @@
 //! `gamelift-emulator` binary. Each test starts its own emulator (see the harness in `src/lib.rs`)
 //! and asserts what an SDK user sees: the error variant, `code()`, `message()`, output fields.
 //!
-//! Behaviour under test: docs/contract-issue2.md.
+//! Behaviour under test: README.md ("Supported operations", "Run your own game server").
 
 mod aliases;
 mod control;
