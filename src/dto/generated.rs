@@ -146,107 +146,58 @@ pub const UNIT_OUTPUT_OPERATIONS: &[&str] = &[
 ];
 
 /// Model pattern `^\d{1,5}(?:\.\d{1,5})?$`, matched against the whole value.
-pub(crate) static PATTERN_0: LazyLock<Regex> =
-    LazyLock::new(|| super::compile_pattern(r#"^\d{1,5}(?:\.\d{1,5})?$"#));
+pub(crate) static PATTERN_0: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^\d{1,5}(?:\.\d{1,5})?$"#));
 /// Model pattern `.*\S.*`, matched against the whole value.
 pub(crate) static PATTERN_1: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#".*\S.*"#));
 /// Model pattern `^\d+\.\d+\.\d+$`, matched against the whole value.
 pub(crate) static PATTERN_2: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^\d+\.\d+\.\d+$"#));
 /// Model pattern `^build-\S+|^arn:.*:build\/build-\S+`, matched against the whole value.
-pub(crate) static PATTERN_3: LazyLock<Regex> =
-    LazyLock::new(|| super::compile_pattern(r#"^build-\S+|^arn:.*:build\/build-\S+"#));
+pub(crate) static PATTERN_3: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^build-\S+|^arn:.*:build\/build-\S+"#));
 /// Model pattern `^script-\S+|^arn:.*:script\/script-\S+`, matched against the whole value.
-pub(crate) static PATTERN_4: LazyLock<Regex> =
-    LazyLock::new(|| super::compile_pattern(r#"^script-\S+|^arn:.*:script\/script-\S+"#));
+pub(crate) static PATTERN_4: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^script-\S+|^arn:.*:script\/script-\S+"#));
 /// Model pattern `[A-Za-z0-9_:.+\/\\\- ]+`, matched against the whole value.
-pub(crate) static PATTERN_5: LazyLock<Regex> =
-    LazyLock::new(|| super::compile_pattern(r#"[A-Za-z0-9_:.+\/\\\- ]+"#));
+pub(crate) static PATTERN_5: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"[A-Za-z0-9_:.+\/\\\- ]+"#));
 /// Model pattern `[A-Za-z0-9_:.+\/\\\- =@;{},?'\[\]"]+`, matched against the whole value.
-pub(crate) static PATTERN_6: LazyLock<Regex> =
-    LazyLock::new(|| super::compile_pattern(r#"[A-Za-z0-9_:.+\/\\\- =@;{},?'\[\]"]+"#));
+pub(crate) static PATTERN_6: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"[A-Za-z0-9_:.+\/\\\- =@;{},?'\[\]"]+"#));
 /// Model pattern `^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$`, matched against the whole value.
-pub(crate) static PATTERN_7: LazyLock<Regex> = LazyLock::new(|| {
-    super::compile_pattern(r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#)
-});
+pub(crate) static PATTERN_7: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#));
 /// Model pattern `^alias-\S+|^arn:.*:alias\/alias-\S+`, matched against the whole value.
-pub(crate) static PATTERN_8: LazyLock<Regex> =
-    LazyLock::new(|| super::compile_pattern(r#"^alias-\S+|^arn:.*:alias\/alias-\S+"#));
+pub(crate) static PATTERN_8: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^alias-\S+|^arn:.*:alias\/alias-\S+"#));
 /// Model pattern `[a-zA-Z0-9-]+`, matched against the whole value.
 pub(crate) static PATTERN_9: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"[a-zA-Z0-9-]+"#));
 /// Model pattern `^[A-Za-z0-9\-]+`, matched against the whole value.
-pub(crate) static PATTERN_10: LazyLock<Regex> =
-    LazyLock::new(|| super::compile_pattern(r#"^[A-Za-z0-9\-]+"#));
+pub(crate) static PATTERN_10: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[A-Za-z0-9\-]+"#));
 /// Model pattern `^custom-[A-Za-z0-9\-]+`, matched against the whole value.
-pub(crate) static PATTERN_11: LazyLock<Regex> =
-    LazyLock::new(|| super::compile_pattern(r#"^custom-[A-Za-z0-9\-]+"#));
+pub(crate) static PATTERN_11: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^custom-[A-Za-z0-9\-]+"#));
 /// Model pattern `[a-zA-Z0-9:/-]+`, matched against the whole value.
-pub(crate) static PATTERN_12: LazyLock<Regex> =
-    LazyLock::new(|| super::compile_pattern(r#"[a-zA-Z0-9:/-]+"#));
+pub(crate) static PATTERN_12: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"[a-zA-Z0-9:/-]+"#));
 /// Model pattern `^[0-9]+\.(?:x|[0-9]+)$`, matched against the whole value.
-pub(crate) static PATTERN_13: LazyLock<Regex> =
-    LazyLock::new(|| super::compile_pattern(r#"^[0-9]+\.(?:x|[0-9]+)$"#));
+pub(crate) static PATTERN_13: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[0-9]+\.(?:x|[0-9]+)$"#));
 /// Model pattern `^custom-[A-Za-z0-9\-]+|^arn:.*:location\/custom-\S+`, matched against the whole value.
-pub(crate) static PATTERN_14: LazyLock<Regex> =
-    LazyLock::new(|| super::compile_pattern(r#"^custom-[A-Za-z0-9\-]+|^arn:.*:location\/custom-\S+"#));
+pub(crate) static PATTERN_14: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^custom-[A-Za-z0-9\-]+|^arn:.*:location\/custom-\S+"#));
 /// Model pattern `^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?$|^arn:.*:compute\/[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?`, matched against the whole value.
-pub(crate) static PATTERN_15: LazyLock<Regex> = LazyLock::new(|| {
-    super::compile_pattern(
-        r#"^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?$|^arn:.*:compute\/[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?"#,
-    )
-});
+pub(crate) static PATTERN_15: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?$|^arn:.*:compute\/[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?"#));
 /// Model pattern `[a-zA-Z0-9\.-]+`, matched against the whole value.
-pub(crate) static PATTERN_16: LazyLock<Regex> =
-    LazyLock::new(|| super::compile_pattern(r#"[a-zA-Z0-9\.-]+"#));
+pub(crate) static PATTERN_16: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"[a-zA-Z0-9\.-]+"#));
 /// Model pattern `^psess-\S+`, matched against the whole value.
 pub(crate) static PATTERN_17: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^psess-\S+"#));
 /// Model pattern `[^\s]+`, matched against the whole value.
 pub(crate) static PATTERN_18: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"[^\s]+"#));
 /// Model pattern `^[a-zA-Z0-9\-]+$|^arn:.*:containergroupdefinition\/[a-zA-Z0-9\-]+(:[0-9]+)?$`, matched against the whole value.
-pub(crate) static PATTERN_19: LazyLock<Regex> = LazyLock::new(|| {
-    super::compile_pattern(r#"^[a-zA-Z0-9\-]+$|^arn:.*:containergroupdefinition\/[a-zA-Z0-9\-]+(:[0-9]+)?$"#)
-});
+pub(crate) static PATTERN_19: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[a-zA-Z0-9\-]+$|^arn:.*:containergroupdefinition\/[a-zA-Z0-9\-]+(:[0-9]+)?$"#));
 /// Model pattern `^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?`, matched against the whole value.
-pub(crate) static PATTERN_20: LazyLock<Regex> =
-    LazyLock::new(|| super::compile_pattern(r#"^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?"#));
+pub(crate) static PATTERN_20: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?"#));
 /// Model pattern `^[0-9a-zA-Z_\-\.]+`, matched against the whole value.
-pub(crate) static PATTERN_21: LazyLock<Regex> =
-    LazyLock::new(|| super::compile_pattern(r#"^[0-9a-zA-Z_\-\.]+"#));
+pub(crate) static PATTERN_21: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[0-9a-zA-Z_\-\.]+"#));
 /// Model pattern `^[0-9A-Fa-f\:\.]+`, matched against the whole value.
-pub(crate) static PATTERN_22: LazyLock<Regex> =
-    LazyLock::new(|| super::compile_pattern(r#"^[0-9A-Fa-f\:\.]+"#));
+pub(crate) static PATTERN_22: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[0-9A-Fa-f\:\.]+"#));
 /// Model pattern `^[a-z]*fleet-[a-zA-Z0-9\-]+`, matched against the whole value.
-pub(crate) static PATTERN_23: LazyLock<Regex> =
-    LazyLock::new(|| super::compile_pattern(r#"^[a-z]*fleet-[a-zA-Z0-9\-]+"#));
+pub(crate) static PATTERN_23: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[a-z]*fleet-[a-zA-Z0-9\-]+"#));
 
 /// Every pattern static, so a test can force them all to compile.
 #[cfg(test)]
 pub(crate) fn all_patterns() -> Vec<&'static Regex> {
-    vec![
-        &*PATTERN_0,
-        &*PATTERN_1,
-        &*PATTERN_2,
-        &*PATTERN_3,
-        &*PATTERN_4,
-        &*PATTERN_5,
-        &*PATTERN_6,
-        &*PATTERN_7,
-        &*PATTERN_8,
-        &*PATTERN_9,
-        &*PATTERN_10,
-        &*PATTERN_11,
-        &*PATTERN_12,
-        &*PATTERN_13,
-        &*PATTERN_14,
-        &*PATTERN_15,
-        &*PATTERN_16,
-        &*PATTERN_17,
-        &*PATTERN_18,
-        &*PATTERN_19,
-        &*PATTERN_20,
-        &*PATTERN_21,
-        &*PATTERN_22,
-        &*PATTERN_23,
-    ]
+    vec![&*PATTERN_0, &*PATTERN_1, &*PATTERN_2, &*PATTERN_3, &*PATTERN_4, &*PATTERN_5, &*PATTERN_6, &*PATTERN_7, &*PATTERN_8, &*PATTERN_9, &*PATTERN_10, &*PATTERN_11, &*PATTERN_12, &*PATTERN_13, &*PATTERN_14, &*PATTERN_15, &*PATTERN_16, &*PATTERN_17, &*PATTERN_18, &*PATTERN_19, &*PATTERN_20, &*PATTERN_21, &*PATTERN_22, &*PATTERN_23]
 }
 
 /// Smithy structure `Alias`.
@@ -513,11 +464,7 @@ pub struct Compute {
     #[serde(rename = "ContainerAttributes", default, skip_serializing_if = "Option::is_none")]
     /// `ContainerAttributes`
     pub container_attributes: Option<Vec<ContainerAttribute>>,
-    #[serde(
-        rename = "GameServerContainerGroupDefinitionArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "GameServerContainerGroupDefinitionArn", default, skip_serializing_if = "Option::is_none")]
     /// `GameServerContainerGroupDefinitionArn`
     pub game_server_container_group_definition_arn: Option<String>,
 }
@@ -1095,13 +1042,7 @@ impl Validate for CreateFleetLocationsInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -1189,13 +1130,7 @@ impl Validate for CreateGameSessionInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             }
         }
         {
@@ -1570,13 +1505,7 @@ impl Validate for DeleteFleetInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -1602,13 +1531,7 @@ impl Validate for DeleteFleetLocationsInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -1660,13 +1583,7 @@ impl Validate for DeleteLocationInput {
             if let Some(x_) = &self.location_name {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 128, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_14,
-                    r#"^custom-[A-Za-z0-9\-]+|^arn:.*:location\/custom-\S+"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_14, r#"^custom-[A-Za-z0-9\-]+|^arn:.*:location\/custom-\S+"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -1676,7 +1593,8 @@ impl Validate for DeleteLocationInput {
 
 /// Smithy structure `DeleteLocationOutput`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DeleteLocationOutput {}
+pub struct DeleteLocationOutput {
+}
 
 /// Smithy structure `DeleteScriptInput`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1717,13 +1635,7 @@ impl Validate for DeregisterComputeInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -1742,7 +1654,8 @@ impl Validate for DeregisterComputeInput {
 
 /// Smithy structure `DeregisterComputeOutput`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DeregisterComputeOutput {}
+pub struct DeregisterComputeOutput {
+}
 
 /// Smithy structure `DescribeAliasInput`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1820,13 +1733,7 @@ impl Validate for DescribeComputeInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -1875,13 +1782,7 @@ impl Validate for DescribeFleetAttributesInput {
                     let q0_ = p_.index(n_);
                     v_.min_len(&q0_, i0_, 1, false);
                     v_.max_len(&q0_, i0_, 512, false);
-                    v_.pattern(
-                        &q0_,
-                        i0_,
-                        &PATTERN_7,
-                        r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                        false,
-                    );
+                    v_.pattern(&q0_, i0_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
                 }
             }
         }
@@ -1936,13 +1837,7 @@ impl Validate for DescribeFleetCapacityInput {
                     let q0_ = p_.index(n_);
                     v_.min_len(&q0_, i0_, 1, false);
                     v_.max_len(&q0_, i0_, 512, false);
-                    v_.pattern(
-                        &q0_,
-                        i0_,
-                        &PATTERN_7,
-                        r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                        false,
-                    );
+                    v_.pattern(&q0_, i0_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
                 }
             }
         }
@@ -2000,13 +1895,7 @@ impl Validate for DescribeFleetEventsInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -2062,13 +1951,7 @@ impl Validate for DescribeFleetLocationAttributesInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -2137,13 +2020,7 @@ impl Validate for DescribeFleetLocationCapacityInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -2187,13 +2064,7 @@ impl Validate for DescribeFleetLocationUtilizationInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -2237,13 +2108,7 @@ impl Validate for DescribeFleetPortSettingsInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -2303,13 +2168,7 @@ impl Validate for DescribeFleetUtilizationInput {
                     let q0_ = p_.index(n_);
                     v_.min_len(&q0_, i0_, 1, false);
                     v_.max_len(&q0_, i0_, 512, false);
-                    v_.pattern(
-                        &q0_,
-                        i0_,
-                        &PATTERN_7,
-                        r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                        false,
-                    );
+                    v_.pattern(&q0_, i0_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
                 }
             }
         }
@@ -2373,13 +2232,7 @@ impl Validate for DescribeGameSessionDetailsInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             }
         }
         {
@@ -2471,13 +2324,7 @@ impl Validate for DescribeGameSessionsInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             }
         }
         {
@@ -2563,13 +2410,7 @@ impl Validate for DescribeInstancesInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -2710,13 +2551,7 @@ impl Validate for DescribeRuntimeConfigurationInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -3806,513 +3641,7 @@ pub enum EC2InstanceType {
 
 impl EC2InstanceType {
     /// Every value the model lists, in model order.
-    pub const VALUES: &'static [&'static str] = &[
-        "t2.micro",
-        "t2.small",
-        "t2.medium",
-        "t2.large",
-        "c3.large",
-        "c3.xlarge",
-        "c3.2xlarge",
-        "c3.4xlarge",
-        "c3.8xlarge",
-        "c4.large",
-        "c4.xlarge",
-        "c4.2xlarge",
-        "c4.4xlarge",
-        "c4.8xlarge",
-        "c5.large",
-        "c5.xlarge",
-        "c5.2xlarge",
-        "c5.4xlarge",
-        "c5.9xlarge",
-        "c5.12xlarge",
-        "c5.18xlarge",
-        "c5.24xlarge",
-        "c5a.large",
-        "c5a.xlarge",
-        "c5a.2xlarge",
-        "c5a.4xlarge",
-        "c5a.8xlarge",
-        "c5a.12xlarge",
-        "c5a.16xlarge",
-        "c5a.24xlarge",
-        "r3.large",
-        "r3.xlarge",
-        "r3.2xlarge",
-        "r3.4xlarge",
-        "r3.8xlarge",
-        "r4.large",
-        "r4.xlarge",
-        "r4.2xlarge",
-        "r4.4xlarge",
-        "r4.8xlarge",
-        "r4.16xlarge",
-        "r5.large",
-        "r5.xlarge",
-        "r5.2xlarge",
-        "r5.4xlarge",
-        "r5.8xlarge",
-        "r5.12xlarge",
-        "r5.16xlarge",
-        "r5.24xlarge",
-        "r5a.large",
-        "r5a.xlarge",
-        "r5a.2xlarge",
-        "r5a.4xlarge",
-        "r5a.8xlarge",
-        "r5a.12xlarge",
-        "r5a.16xlarge",
-        "r5a.24xlarge",
-        "m3.medium",
-        "m3.large",
-        "m3.xlarge",
-        "m3.2xlarge",
-        "m4.large",
-        "m4.xlarge",
-        "m4.2xlarge",
-        "m4.4xlarge",
-        "m4.10xlarge",
-        "m5.large",
-        "m5.xlarge",
-        "m5.2xlarge",
-        "m5.4xlarge",
-        "m5.8xlarge",
-        "m5.12xlarge",
-        "m5.16xlarge",
-        "m5.24xlarge",
-        "m5a.large",
-        "m5a.xlarge",
-        "m5a.2xlarge",
-        "m5a.4xlarge",
-        "m5a.8xlarge",
-        "m5a.12xlarge",
-        "m5a.16xlarge",
-        "m5a.24xlarge",
-        "c5d.large",
-        "c5d.xlarge",
-        "c5d.2xlarge",
-        "c5d.4xlarge",
-        "c5d.9xlarge",
-        "c5d.12xlarge",
-        "c5d.18xlarge",
-        "c5d.24xlarge",
-        "c6a.large",
-        "c6a.xlarge",
-        "c6a.2xlarge",
-        "c6a.4xlarge",
-        "c6a.8xlarge",
-        "c6a.12xlarge",
-        "c6a.16xlarge",
-        "c6a.24xlarge",
-        "c6i.large",
-        "c6i.xlarge",
-        "c6i.2xlarge",
-        "c6i.4xlarge",
-        "c6i.8xlarge",
-        "c6i.12xlarge",
-        "c6i.16xlarge",
-        "c6i.24xlarge",
-        "r5d.large",
-        "r5d.xlarge",
-        "r5d.2xlarge",
-        "r5d.4xlarge",
-        "r5d.8xlarge",
-        "r5d.12xlarge",
-        "r5d.16xlarge",
-        "r5d.24xlarge",
-        "m6g.medium",
-        "m6g.large",
-        "m6g.xlarge",
-        "m6g.2xlarge",
-        "m6g.4xlarge",
-        "m6g.8xlarge",
-        "m6g.12xlarge",
-        "m6g.16xlarge",
-        "c6g.medium",
-        "c6g.large",
-        "c6g.xlarge",
-        "c6g.2xlarge",
-        "c6g.4xlarge",
-        "c6g.8xlarge",
-        "c6g.12xlarge",
-        "c6g.16xlarge",
-        "r6g.medium",
-        "r6g.large",
-        "r6g.xlarge",
-        "r6g.2xlarge",
-        "r6g.4xlarge",
-        "r6g.8xlarge",
-        "r6g.12xlarge",
-        "r6g.16xlarge",
-        "c6gn.medium",
-        "c6gn.large",
-        "c6gn.xlarge",
-        "c6gn.2xlarge",
-        "c6gn.4xlarge",
-        "c6gn.8xlarge",
-        "c6gn.12xlarge",
-        "c6gn.16xlarge",
-        "c7g.medium",
-        "c7g.large",
-        "c7g.xlarge",
-        "c7g.2xlarge",
-        "c7g.4xlarge",
-        "c7g.8xlarge",
-        "c7g.12xlarge",
-        "c7g.16xlarge",
-        "r7g.medium",
-        "r7g.large",
-        "r7g.xlarge",
-        "r7g.2xlarge",
-        "r7g.4xlarge",
-        "r7g.8xlarge",
-        "r7g.12xlarge",
-        "r7g.16xlarge",
-        "m7g.medium",
-        "m7g.large",
-        "m7g.xlarge",
-        "m7g.2xlarge",
-        "m7g.4xlarge",
-        "m7g.8xlarge",
-        "m7g.12xlarge",
-        "m7g.16xlarge",
-        "g5g.xlarge",
-        "g5g.2xlarge",
-        "g5g.4xlarge",
-        "g5g.8xlarge",
-        "g5g.16xlarge",
-        "r6i.large",
-        "r6i.xlarge",
-        "r6i.2xlarge",
-        "r6i.4xlarge",
-        "r6i.8xlarge",
-        "r6i.12xlarge",
-        "r6i.16xlarge",
-        "c6gd.medium",
-        "c6gd.large",
-        "c6gd.xlarge",
-        "c6gd.2xlarge",
-        "c6gd.4xlarge",
-        "c6gd.8xlarge",
-        "c6gd.12xlarge",
-        "c6gd.16xlarge",
-        "c6in.large",
-        "c6in.xlarge",
-        "c6in.2xlarge",
-        "c6in.4xlarge",
-        "c6in.8xlarge",
-        "c6in.12xlarge",
-        "c6in.16xlarge",
-        "c7a.medium",
-        "c7a.large",
-        "c7a.xlarge",
-        "c7a.2xlarge",
-        "c7a.4xlarge",
-        "c7a.8xlarge",
-        "c7a.12xlarge",
-        "c7a.16xlarge",
-        "c7gd.medium",
-        "c7gd.large",
-        "c7gd.xlarge",
-        "c7gd.2xlarge",
-        "c7gd.4xlarge",
-        "c7gd.8xlarge",
-        "c7gd.12xlarge",
-        "c7gd.16xlarge",
-        "c7gn.medium",
-        "c7gn.large",
-        "c7gn.xlarge",
-        "c7gn.2xlarge",
-        "c7gn.4xlarge",
-        "c7gn.8xlarge",
-        "c7gn.12xlarge",
-        "c7gn.16xlarge",
-        "c7i.large",
-        "c7i.xlarge",
-        "c7i.2xlarge",
-        "c7i.4xlarge",
-        "c7i.8xlarge",
-        "c7i.12xlarge",
-        "c7i.16xlarge",
-        "m6a.large",
-        "m6a.xlarge",
-        "m6a.2xlarge",
-        "m6a.4xlarge",
-        "m6a.8xlarge",
-        "m6a.12xlarge",
-        "m6a.16xlarge",
-        "m6gd.medium",
-        "m6gd.large",
-        "m6gd.xlarge",
-        "m6gd.2xlarge",
-        "m6gd.4xlarge",
-        "m6gd.8xlarge",
-        "m6gd.12xlarge",
-        "m6gd.16xlarge",
-        "m6i.large",
-        "m6i.xlarge",
-        "m6i.2xlarge",
-        "m6i.4xlarge",
-        "m6i.8xlarge",
-        "m6i.12xlarge",
-        "m6i.16xlarge",
-        "m7a.medium",
-        "m7a.large",
-        "m7a.xlarge",
-        "m7a.2xlarge",
-        "m7a.4xlarge",
-        "m7a.8xlarge",
-        "m7a.12xlarge",
-        "m7a.16xlarge",
-        "m7gd.medium",
-        "m7gd.large",
-        "m7gd.xlarge",
-        "m7gd.2xlarge",
-        "m7gd.4xlarge",
-        "m7gd.8xlarge",
-        "m7gd.12xlarge",
-        "m7gd.16xlarge",
-        "m7i.large",
-        "m7i.xlarge",
-        "m7i.2xlarge",
-        "m7i.4xlarge",
-        "m7i.8xlarge",
-        "m7i.12xlarge",
-        "m7i.16xlarge",
-        "r6gd.medium",
-        "r6gd.large",
-        "r6gd.xlarge",
-        "r6gd.2xlarge",
-        "r6gd.4xlarge",
-        "r6gd.8xlarge",
-        "r6gd.12xlarge",
-        "r6gd.16xlarge",
-        "r7a.medium",
-        "r7a.large",
-        "r7a.xlarge",
-        "r7a.2xlarge",
-        "r7a.4xlarge",
-        "r7a.8xlarge",
-        "r7a.12xlarge",
-        "r7a.16xlarge",
-        "r7gd.medium",
-        "r7gd.large",
-        "r7gd.xlarge",
-        "r7gd.2xlarge",
-        "r7gd.4xlarge",
-        "r7gd.8xlarge",
-        "r7gd.12xlarge",
-        "r7gd.16xlarge",
-        "r7i.large",
-        "r7i.xlarge",
-        "r7i.2xlarge",
-        "r7i.4xlarge",
-        "r7i.8xlarge",
-        "r7i.12xlarge",
-        "r7i.16xlarge",
-        "r7i.24xlarge",
-        "r7i.48xlarge",
-        "c5ad.large",
-        "c5ad.xlarge",
-        "c5ad.2xlarge",
-        "c5ad.4xlarge",
-        "c5ad.8xlarge",
-        "c5ad.12xlarge",
-        "c5ad.16xlarge",
-        "c5ad.24xlarge",
-        "c5n.large",
-        "c5n.xlarge",
-        "c5n.2xlarge",
-        "c5n.4xlarge",
-        "c5n.9xlarge",
-        "c5n.18xlarge",
-        "r5ad.large",
-        "r5ad.xlarge",
-        "r5ad.2xlarge",
-        "r5ad.4xlarge",
-        "r5ad.8xlarge",
-        "r5ad.12xlarge",
-        "r5ad.16xlarge",
-        "r5ad.24xlarge",
-        "c6id.large",
-        "c6id.xlarge",
-        "c6id.2xlarge",
-        "c6id.4xlarge",
-        "c6id.8xlarge",
-        "c6id.12xlarge",
-        "c6id.16xlarge",
-        "c6id.24xlarge",
-        "c6id.32xlarge",
-        "c8g.medium",
-        "c8g.large",
-        "c8g.xlarge",
-        "c8g.2xlarge",
-        "c8g.4xlarge",
-        "c8g.8xlarge",
-        "c8g.12xlarge",
-        "c8g.16xlarge",
-        "c8g.24xlarge",
-        "c8g.48xlarge",
-        "m5ad.large",
-        "m5ad.xlarge",
-        "m5ad.2xlarge",
-        "m5ad.4xlarge",
-        "m5ad.8xlarge",
-        "m5ad.12xlarge",
-        "m5ad.16xlarge",
-        "m5ad.24xlarge",
-        "m5d.large",
-        "m5d.xlarge",
-        "m5d.2xlarge",
-        "m5d.4xlarge",
-        "m5d.8xlarge",
-        "m5d.12xlarge",
-        "m5d.16xlarge",
-        "m5d.24xlarge",
-        "m5dn.large",
-        "m5dn.xlarge",
-        "m5dn.2xlarge",
-        "m5dn.4xlarge",
-        "m5dn.8xlarge",
-        "m5dn.12xlarge",
-        "m5dn.16xlarge",
-        "m5dn.24xlarge",
-        "m5n.large",
-        "m5n.xlarge",
-        "m5n.2xlarge",
-        "m5n.4xlarge",
-        "m5n.8xlarge",
-        "m5n.12xlarge",
-        "m5n.16xlarge",
-        "m5n.24xlarge",
-        "m6id.large",
-        "m6id.xlarge",
-        "m6id.2xlarge",
-        "m6id.4xlarge",
-        "m6id.8xlarge",
-        "m6id.12xlarge",
-        "m6id.16xlarge",
-        "m6id.24xlarge",
-        "m6id.32xlarge",
-        "m6idn.large",
-        "m6idn.xlarge",
-        "m6idn.2xlarge",
-        "m6idn.4xlarge",
-        "m6idn.8xlarge",
-        "m6idn.12xlarge",
-        "m6idn.16xlarge",
-        "m6idn.24xlarge",
-        "m6idn.32xlarge",
-        "m6in.large",
-        "m6in.xlarge",
-        "m6in.2xlarge",
-        "m6in.4xlarge",
-        "m6in.8xlarge",
-        "m6in.12xlarge",
-        "m6in.16xlarge",
-        "m6in.24xlarge",
-        "m6in.32xlarge",
-        "m8g.medium",
-        "m8g.large",
-        "m8g.xlarge",
-        "m8g.2xlarge",
-        "m8g.4xlarge",
-        "m8g.8xlarge",
-        "m8g.12xlarge",
-        "m8g.16xlarge",
-        "m8g.24xlarge",
-        "m8g.48xlarge",
-        "r5dn.large",
-        "r5dn.xlarge",
-        "r5dn.2xlarge",
-        "r5dn.4xlarge",
-        "r5dn.8xlarge",
-        "r5dn.12xlarge",
-        "r5dn.16xlarge",
-        "r5dn.24xlarge",
-        "r5n.large",
-        "r5n.xlarge",
-        "r5n.2xlarge",
-        "r5n.4xlarge",
-        "r5n.8xlarge",
-        "r5n.12xlarge",
-        "r5n.16xlarge",
-        "r5n.24xlarge",
-        "r6a.large",
-        "r6a.xlarge",
-        "r6a.2xlarge",
-        "r6a.4xlarge",
-        "r6a.8xlarge",
-        "r6a.12xlarge",
-        "r6a.16xlarge",
-        "r6a.24xlarge",
-        "r6a.32xlarge",
-        "r6a.48xlarge",
-        "r6id.large",
-        "r6id.xlarge",
-        "r6id.2xlarge",
-        "r6id.4xlarge",
-        "r6id.8xlarge",
-        "r6id.12xlarge",
-        "r6id.16xlarge",
-        "r6id.24xlarge",
-        "r6id.32xlarge",
-        "r6idn.large",
-        "r6idn.xlarge",
-        "r6idn.2xlarge",
-        "r6idn.4xlarge",
-        "r6idn.8xlarge",
-        "r6idn.12xlarge",
-        "r6idn.16xlarge",
-        "r6idn.24xlarge",
-        "r6idn.32xlarge",
-        "r6in.large",
-        "r6in.xlarge",
-        "r6in.2xlarge",
-        "r6in.4xlarge",
-        "r6in.8xlarge",
-        "r6in.12xlarge",
-        "r6in.16xlarge",
-        "r6in.24xlarge",
-        "r6in.32xlarge",
-        "r8g.medium",
-        "r8g.large",
-        "r8g.xlarge",
-        "r8g.2xlarge",
-        "r8g.4xlarge",
-        "r8g.8xlarge",
-        "r8g.12xlarge",
-        "r8g.16xlarge",
-        "r8g.24xlarge",
-        "r8g.48xlarge",
-        "m4.16xlarge",
-        "c6a.32xlarge",
-        "c6a.48xlarge",
-        "c6i.32xlarge",
-        "r6i.24xlarge",
-        "r6i.32xlarge",
-        "c6in.24xlarge",
-        "c6in.32xlarge",
-        "c7a.24xlarge",
-        "c7a.32xlarge",
-        "c7a.48xlarge",
-        "c7i.24xlarge",
-        "c7i.48xlarge",
-        "m6a.24xlarge",
-        "m6a.32xlarge",
-        "m6a.48xlarge",
-        "m6i.24xlarge",
-        "m6i.32xlarge",
-        "m7a.24xlarge",
-        "m7a.32xlarge",
-        "m7a.48xlarge",
-        "m7i.24xlarge",
-        "m7i.48xlarge",
-        "r7a.24xlarge",
-        "r7a.32xlarge",
-        "r7a.48xlarge",
-    ];
+    pub const VALUES: &'static [&'static str] = &["t2.micro", "t2.small", "t2.medium", "t2.large", "c3.large", "c3.xlarge", "c3.2xlarge", "c3.4xlarge", "c3.8xlarge", "c4.large", "c4.xlarge", "c4.2xlarge", "c4.4xlarge", "c4.8xlarge", "c5.large", "c5.xlarge", "c5.2xlarge", "c5.4xlarge", "c5.9xlarge", "c5.12xlarge", "c5.18xlarge", "c5.24xlarge", "c5a.large", "c5a.xlarge", "c5a.2xlarge", "c5a.4xlarge", "c5a.8xlarge", "c5a.12xlarge", "c5a.16xlarge", "c5a.24xlarge", "r3.large", "r3.xlarge", "r3.2xlarge", "r3.4xlarge", "r3.8xlarge", "r4.large", "r4.xlarge", "r4.2xlarge", "r4.4xlarge", "r4.8xlarge", "r4.16xlarge", "r5.large", "r5.xlarge", "r5.2xlarge", "r5.4xlarge", "r5.8xlarge", "r5.12xlarge", "r5.16xlarge", "r5.24xlarge", "r5a.large", "r5a.xlarge", "r5a.2xlarge", "r5a.4xlarge", "r5a.8xlarge", "r5a.12xlarge", "r5a.16xlarge", "r5a.24xlarge", "m3.medium", "m3.large", "m3.xlarge", "m3.2xlarge", "m4.large", "m4.xlarge", "m4.2xlarge", "m4.4xlarge", "m4.10xlarge", "m5.large", "m5.xlarge", "m5.2xlarge", "m5.4xlarge", "m5.8xlarge", "m5.12xlarge", "m5.16xlarge", "m5.24xlarge", "m5a.large", "m5a.xlarge", "m5a.2xlarge", "m5a.4xlarge", "m5a.8xlarge", "m5a.12xlarge", "m5a.16xlarge", "m5a.24xlarge", "c5d.large", "c5d.xlarge", "c5d.2xlarge", "c5d.4xlarge", "c5d.9xlarge", "c5d.12xlarge", "c5d.18xlarge", "c5d.24xlarge", "c6a.large", "c6a.xlarge", "c6a.2xlarge", "c6a.4xlarge", "c6a.8xlarge", "c6a.12xlarge", "c6a.16xlarge", "c6a.24xlarge", "c6i.large", "c6i.xlarge", "c6i.2xlarge", "c6i.4xlarge", "c6i.8xlarge", "c6i.12xlarge", "c6i.16xlarge", "c6i.24xlarge", "r5d.large", "r5d.xlarge", "r5d.2xlarge", "r5d.4xlarge", "r5d.8xlarge", "r5d.12xlarge", "r5d.16xlarge", "r5d.24xlarge", "m6g.medium", "m6g.large", "m6g.xlarge", "m6g.2xlarge", "m6g.4xlarge", "m6g.8xlarge", "m6g.12xlarge", "m6g.16xlarge", "c6g.medium", "c6g.large", "c6g.xlarge", "c6g.2xlarge", "c6g.4xlarge", "c6g.8xlarge", "c6g.12xlarge", "c6g.16xlarge", "r6g.medium", "r6g.large", "r6g.xlarge", "r6g.2xlarge", "r6g.4xlarge", "r6g.8xlarge", "r6g.12xlarge", "r6g.16xlarge", "c6gn.medium", "c6gn.large", "c6gn.xlarge", "c6gn.2xlarge", "c6gn.4xlarge", "c6gn.8xlarge", "c6gn.12xlarge", "c6gn.16xlarge", "c7g.medium", "c7g.large", "c7g.xlarge", "c7g.2xlarge", "c7g.4xlarge", "c7g.8xlarge", "c7g.12xlarge", "c7g.16xlarge", "r7g.medium", "r7g.large", "r7g.xlarge", "r7g.2xlarge", "r7g.4xlarge", "r7g.8xlarge", "r7g.12xlarge", "r7g.16xlarge", "m7g.medium", "m7g.large", "m7g.xlarge", "m7g.2xlarge", "m7g.4xlarge", "m7g.8xlarge", "m7g.12xlarge", "m7g.16xlarge", "g5g.xlarge", "g5g.2xlarge", "g5g.4xlarge", "g5g.8xlarge", "g5g.16xlarge", "r6i.large", "r6i.xlarge", "r6i.2xlarge", "r6i.4xlarge", "r6i.8xlarge", "r6i.12xlarge", "r6i.16xlarge", "c6gd.medium", "c6gd.large", "c6gd.xlarge", "c6gd.2xlarge", "c6gd.4xlarge", "c6gd.8xlarge", "c6gd.12xlarge", "c6gd.16xlarge", "c6in.large", "c6in.xlarge", "c6in.2xlarge", "c6in.4xlarge", "c6in.8xlarge", "c6in.12xlarge", "c6in.16xlarge", "c7a.medium", "c7a.large", "c7a.xlarge", "c7a.2xlarge", "c7a.4xlarge", "c7a.8xlarge", "c7a.12xlarge", "c7a.16xlarge", "c7gd.medium", "c7gd.large", "c7gd.xlarge", "c7gd.2xlarge", "c7gd.4xlarge", "c7gd.8xlarge", "c7gd.12xlarge", "c7gd.16xlarge", "c7gn.medium", "c7gn.large", "c7gn.xlarge", "c7gn.2xlarge", "c7gn.4xlarge", "c7gn.8xlarge", "c7gn.12xlarge", "c7gn.16xlarge", "c7i.large", "c7i.xlarge", "c7i.2xlarge", "c7i.4xlarge", "c7i.8xlarge", "c7i.12xlarge", "c7i.16xlarge", "m6a.large", "m6a.xlarge", "m6a.2xlarge", "m6a.4xlarge", "m6a.8xlarge", "m6a.12xlarge", "m6a.16xlarge", "m6gd.medium", "m6gd.large", "m6gd.xlarge", "m6gd.2xlarge", "m6gd.4xlarge", "m6gd.8xlarge", "m6gd.12xlarge", "m6gd.16xlarge", "m6i.large", "m6i.xlarge", "m6i.2xlarge", "m6i.4xlarge", "m6i.8xlarge", "m6i.12xlarge", "m6i.16xlarge", "m7a.medium", "m7a.large", "m7a.xlarge", "m7a.2xlarge", "m7a.4xlarge", "m7a.8xlarge", "m7a.12xlarge", "m7a.16xlarge", "m7gd.medium", "m7gd.large", "m7gd.xlarge", "m7gd.2xlarge", "m7gd.4xlarge", "m7gd.8xlarge", "m7gd.12xlarge", "m7gd.16xlarge", "m7i.large", "m7i.xlarge", "m7i.2xlarge", "m7i.4xlarge", "m7i.8xlarge", "m7i.12xlarge", "m7i.16xlarge", "r6gd.medium", "r6gd.large", "r6gd.xlarge", "r6gd.2xlarge", "r6gd.4xlarge", "r6gd.8xlarge", "r6gd.12xlarge", "r6gd.16xlarge", "r7a.medium", "r7a.large", "r7a.xlarge", "r7a.2xlarge", "r7a.4xlarge", "r7a.8xlarge", "r7a.12xlarge", "r7a.16xlarge", "r7gd.medium", "r7gd.large", "r7gd.xlarge", "r7gd.2xlarge", "r7gd.4xlarge", "r7gd.8xlarge", "r7gd.12xlarge", "r7gd.16xlarge", "r7i.large", "r7i.xlarge", "r7i.2xlarge", "r7i.4xlarge", "r7i.8xlarge", "r7i.12xlarge", "r7i.16xlarge", "r7i.24xlarge", "r7i.48xlarge", "c5ad.large", "c5ad.xlarge", "c5ad.2xlarge", "c5ad.4xlarge", "c5ad.8xlarge", "c5ad.12xlarge", "c5ad.16xlarge", "c5ad.24xlarge", "c5n.large", "c5n.xlarge", "c5n.2xlarge", "c5n.4xlarge", "c5n.9xlarge", "c5n.18xlarge", "r5ad.large", "r5ad.xlarge", "r5ad.2xlarge", "r5ad.4xlarge", "r5ad.8xlarge", "r5ad.12xlarge", "r5ad.16xlarge", "r5ad.24xlarge", "c6id.large", "c6id.xlarge", "c6id.2xlarge", "c6id.4xlarge", "c6id.8xlarge", "c6id.12xlarge", "c6id.16xlarge", "c6id.24xlarge", "c6id.32xlarge", "c8g.medium", "c8g.large", "c8g.xlarge", "c8g.2xlarge", "c8g.4xlarge", "c8g.8xlarge", "c8g.12xlarge", "c8g.16xlarge", "c8g.24xlarge", "c8g.48xlarge", "m5ad.large", "m5ad.xlarge", "m5ad.2xlarge", "m5ad.4xlarge", "m5ad.8xlarge", "m5ad.12xlarge", "m5ad.16xlarge", "m5ad.24xlarge", "m5d.large", "m5d.xlarge", "m5d.2xlarge", "m5d.4xlarge", "m5d.8xlarge", "m5d.12xlarge", "m5d.16xlarge", "m5d.24xlarge", "m5dn.large", "m5dn.xlarge", "m5dn.2xlarge", "m5dn.4xlarge", "m5dn.8xlarge", "m5dn.12xlarge", "m5dn.16xlarge", "m5dn.24xlarge", "m5n.large", "m5n.xlarge", "m5n.2xlarge", "m5n.4xlarge", "m5n.8xlarge", "m5n.12xlarge", "m5n.16xlarge", "m5n.24xlarge", "m6id.large", "m6id.xlarge", "m6id.2xlarge", "m6id.4xlarge", "m6id.8xlarge", "m6id.12xlarge", "m6id.16xlarge", "m6id.24xlarge", "m6id.32xlarge", "m6idn.large", "m6idn.xlarge", "m6idn.2xlarge", "m6idn.4xlarge", "m6idn.8xlarge", "m6idn.12xlarge", "m6idn.16xlarge", "m6idn.24xlarge", "m6idn.32xlarge", "m6in.large", "m6in.xlarge", "m6in.2xlarge", "m6in.4xlarge", "m6in.8xlarge", "m6in.12xlarge", "m6in.16xlarge", "m6in.24xlarge", "m6in.32xlarge", "m8g.medium", "m8g.large", "m8g.xlarge", "m8g.2xlarge", "m8g.4xlarge", "m8g.8xlarge", "m8g.12xlarge", "m8g.16xlarge", "m8g.24xlarge", "m8g.48xlarge", "r5dn.large", "r5dn.xlarge", "r5dn.2xlarge", "r5dn.4xlarge", "r5dn.8xlarge", "r5dn.12xlarge", "r5dn.16xlarge", "r5dn.24xlarge", "r5n.large", "r5n.xlarge", "r5n.2xlarge", "r5n.4xlarge", "r5n.8xlarge", "r5n.12xlarge", "r5n.16xlarge", "r5n.24xlarge", "r6a.large", "r6a.xlarge", "r6a.2xlarge", "r6a.4xlarge", "r6a.8xlarge", "r6a.12xlarge", "r6a.16xlarge", "r6a.24xlarge", "r6a.32xlarge", "r6a.48xlarge", "r6id.large", "r6id.xlarge", "r6id.2xlarge", "r6id.4xlarge", "r6id.8xlarge", "r6id.12xlarge", "r6id.16xlarge", "r6id.24xlarge", "r6id.32xlarge", "r6idn.large", "r6idn.xlarge", "r6idn.2xlarge", "r6idn.4xlarge", "r6idn.8xlarge", "r6idn.12xlarge", "r6idn.16xlarge", "r6idn.24xlarge", "r6idn.32xlarge", "r6in.large", "r6in.xlarge", "r6in.2xlarge", "r6in.4xlarge", "r6in.8xlarge", "r6in.12xlarge", "r6in.16xlarge", "r6in.24xlarge", "r6in.32xlarge", "r8g.medium", "r8g.large", "r8g.xlarge", "r8g.2xlarge", "r8g.4xlarge", "r8g.8xlarge", "r8g.12xlarge", "r8g.16xlarge", "r8g.24xlarge", "r8g.48xlarge", "m4.16xlarge", "c6a.32xlarge", "c6a.48xlarge", "c6i.32xlarge", "r6i.24xlarge", "r6i.32xlarge", "c6in.24xlarge", "c6in.32xlarge", "c7a.24xlarge", "c7a.32xlarge", "c7a.48xlarge", "c7i.24xlarge", "c7i.48xlarge", "m6a.24xlarge", "m6a.32xlarge", "m6a.48xlarge", "m6i.24xlarge", "m6i.32xlarge", "m7a.24xlarge", "m7a.32xlarge", "m7a.48xlarge", "m7i.24xlarge", "m7i.48xlarge", "r7a.24xlarge", "r7a.32xlarge", "r7a.48xlarge"];
 
     /// The wire value.
     pub fn as_str(&self) -> &str {
@@ -5499,64 +4828,7 @@ pub enum EventCode {
 
 impl EventCode {
     /// Every value the model lists, in model order.
-    pub const VALUES: &'static [&'static str] = &[
-        "GENERIC_EVENT",
-        "FLEET_CREATED",
-        "FLEET_DELETED",
-        "FLEET_SCALING_EVENT",
-        "FLEET_STATE_DOWNLOADING",
-        "FLEET_STATE_VALIDATING",
-        "FLEET_STATE_BUILDING",
-        "FLEET_STATE_ACTIVATING",
-        "FLEET_STATE_ACTIVE",
-        "FLEET_STATE_ERROR",
-        "FLEET_STATE_PENDING",
-        "FLEET_STATE_CREATING",
-        "FLEET_STATE_CREATED",
-        "FLEET_STATE_UPDATING",
-        "FLEET_INITIALIZATION_FAILED",
-        "FLEET_BINARY_DOWNLOAD_FAILED",
-        "FLEET_VALIDATION_LAUNCH_PATH_NOT_FOUND",
-        "FLEET_VALIDATION_EXECUTABLE_RUNTIME_FAILURE",
-        "FLEET_VALIDATION_TIMED_OUT",
-        "FLEET_ACTIVATION_FAILED",
-        "FLEET_ACTIVATION_FAILED_NO_INSTANCES",
-        "FLEET_NEW_GAME_SESSION_PROTECTION_POLICY_UPDATED",
-        "SERVER_PROCESS_INVALID_PATH",
-        "SERVER_PROCESS_SDK_INITIALIZATION_TIMEOUT",
-        "SERVER_PROCESS_PROCESS_READY_TIMEOUT",
-        "SERVER_PROCESS_CRASHED",
-        "SERVER_PROCESS_TERMINATED_UNHEALTHY",
-        "SERVER_PROCESS_FORCE_TERMINATED",
-        "SERVER_PROCESS_PROCESS_EXIT_TIMEOUT",
-        "SERVER_PROCESS_SDK_INITIALIZATION_FAILED",
-        "SERVER_PROCESS_MISCONFIGURED_CONTAINER_PORT",
-        "GAME_SESSION_ACTIVATION_TIMEOUT",
-        "FLEET_CREATION_EXTRACTING_BUILD",
-        "FLEET_CREATION_RUNNING_INSTALLER",
-        "FLEET_CREATION_VALIDATING_RUNTIME_CONFIG",
-        "FLEET_VPC_PEERING_SUCCEEDED",
-        "FLEET_VPC_PEERING_FAILED",
-        "FLEET_VPC_PEERING_DELETED",
-        "INSTANCE_INTERRUPTED",
-        "INSTANCE_RECYCLED",
-        "INSTANCE_REPLACED_UNHEALTHY",
-        "FLEET_CREATION_COMPLETED_INSTALLER",
-        "FLEET_CREATION_FAILED_INSTALLER",
-        "COMPUTE_LOG_UPLOAD_FAILED",
-        "GAME_SERVER_CONTAINER_GROUP_CRASHED",
-        "PER_INSTANCE_CONTAINER_GROUP_CRASHED",
-        "GAME_SERVER_CONTAINER_GROUP_REPLACED_UNHEALTHY",
-        "LOCATION_STATE_PENDING",
-        "LOCATION_STATE_CREATING",
-        "LOCATION_STATE_CREATED",
-        "LOCATION_STATE_ACTIVATING",
-        "LOCATION_STATE_ACTIVE",
-        "LOCATION_STATE_UPDATING",
-        "LOCATION_STATE_ERROR",
-        "LOCATION_STATE_DELETING",
-        "LOCATION_STATE_DELETED",
-    ];
+    pub const VALUES: &'static [&'static str] = &["GENERIC_EVENT", "FLEET_CREATED", "FLEET_DELETED", "FLEET_SCALING_EVENT", "FLEET_STATE_DOWNLOADING", "FLEET_STATE_VALIDATING", "FLEET_STATE_BUILDING", "FLEET_STATE_ACTIVATING", "FLEET_STATE_ACTIVE", "FLEET_STATE_ERROR", "FLEET_STATE_PENDING", "FLEET_STATE_CREATING", "FLEET_STATE_CREATED", "FLEET_STATE_UPDATING", "FLEET_INITIALIZATION_FAILED", "FLEET_BINARY_DOWNLOAD_FAILED", "FLEET_VALIDATION_LAUNCH_PATH_NOT_FOUND", "FLEET_VALIDATION_EXECUTABLE_RUNTIME_FAILURE", "FLEET_VALIDATION_TIMED_OUT", "FLEET_ACTIVATION_FAILED", "FLEET_ACTIVATION_FAILED_NO_INSTANCES", "FLEET_NEW_GAME_SESSION_PROTECTION_POLICY_UPDATED", "SERVER_PROCESS_INVALID_PATH", "SERVER_PROCESS_SDK_INITIALIZATION_TIMEOUT", "SERVER_PROCESS_PROCESS_READY_TIMEOUT", "SERVER_PROCESS_CRASHED", "SERVER_PROCESS_TERMINATED_UNHEALTHY", "SERVER_PROCESS_FORCE_TERMINATED", "SERVER_PROCESS_PROCESS_EXIT_TIMEOUT", "SERVER_PROCESS_SDK_INITIALIZATION_FAILED", "SERVER_PROCESS_MISCONFIGURED_CONTAINER_PORT", "GAME_SESSION_ACTIVATION_TIMEOUT", "FLEET_CREATION_EXTRACTING_BUILD", "FLEET_CREATION_RUNNING_INSTALLER", "FLEET_CREATION_VALIDATING_RUNTIME_CONFIG", "FLEET_VPC_PEERING_SUCCEEDED", "FLEET_VPC_PEERING_FAILED", "FLEET_VPC_PEERING_DELETED", "INSTANCE_INTERRUPTED", "INSTANCE_RECYCLED", "INSTANCE_REPLACED_UNHEALTHY", "FLEET_CREATION_COMPLETED_INSTALLER", "FLEET_CREATION_FAILED_INSTALLER", "COMPUTE_LOG_UPLOAD_FAILED", "GAME_SERVER_CONTAINER_GROUP_CRASHED", "PER_INSTANCE_CONTAINER_GROUP_CRASHED", "GAME_SERVER_CONTAINER_GROUP_REPLACED_UNHEALTHY", "LOCATION_STATE_PENDING", "LOCATION_STATE_CREATING", "LOCATION_STATE_CREATED", "LOCATION_STATE_ACTIVATING", "LOCATION_STATE_ACTIVE", "LOCATION_STATE_UPDATING", "LOCATION_STATE_ERROR", "LOCATION_STATE_DELETING", "LOCATION_STATE_DELETED"];
 
     /// The wire value.
     pub fn as_str(&self) -> &str {
@@ -5582,9 +4854,7 @@ impl EventCode {
             Self::FleetValidationTimedOut => "FLEET_VALIDATION_TIMED_OUT",
             Self::FleetActivationFailed => "FLEET_ACTIVATION_FAILED",
             Self::FleetActivationFailedNoInstances => "FLEET_ACTIVATION_FAILED_NO_INSTANCES",
-            Self::FleetNewGameSessionProtectionPolicyUpdated => {
-                "FLEET_NEW_GAME_SESSION_PROTECTION_POLICY_UPDATED"
-            }
+            Self::FleetNewGameSessionProtectionPolicyUpdated => "FLEET_NEW_GAME_SESSION_PROTECTION_POLICY_UPDATED",
             Self::ServerProcessInvalidPath => "SERVER_PROCESS_INVALID_PATH",
             Self::ServerProcessSdkInitializationTimeout => "SERVER_PROCESS_SDK_INITIALIZATION_TIMEOUT",
             Self::ServerProcessProcessReadyTimeout => "SERVER_PROCESS_PROCESS_READY_TIMEOUT",
@@ -5609,9 +4879,7 @@ impl EventCode {
             Self::ComputeLogUploadFailed => "COMPUTE_LOG_UPLOAD_FAILED",
             Self::GameServerContainerGroupCrashed => "GAME_SERVER_CONTAINER_GROUP_CRASHED",
             Self::PerInstanceContainerGroupCrashed => "PER_INSTANCE_CONTAINER_GROUP_CRASHED",
-            Self::GameServerContainerGroupReplacedUnhealthy => {
-                "GAME_SERVER_CONTAINER_GROUP_REPLACED_UNHEALTHY"
-            }
+            Self::GameServerContainerGroupReplacedUnhealthy => "GAME_SERVER_CONTAINER_GROUP_REPLACED_UNHEALTHY",
             Self::LocationStatePending => "LOCATION_STATE_PENDING",
             Self::LocationStateCreating => "LOCATION_STATE_CREATING",
             Self::LocationStateCreated => "LOCATION_STATE_CREATED",
@@ -5649,9 +4917,7 @@ impl EventCode {
             "FLEET_VALIDATION_TIMED_OUT" => Self::FleetValidationTimedOut,
             "FLEET_ACTIVATION_FAILED" => Self::FleetActivationFailed,
             "FLEET_ACTIVATION_FAILED_NO_INSTANCES" => Self::FleetActivationFailedNoInstances,
-            "FLEET_NEW_GAME_SESSION_PROTECTION_POLICY_UPDATED" => {
-                Self::FleetNewGameSessionProtectionPolicyUpdated
-            }
+            "FLEET_NEW_GAME_SESSION_PROTECTION_POLICY_UPDATED" => Self::FleetNewGameSessionProtectionPolicyUpdated,
             "SERVER_PROCESS_INVALID_PATH" => Self::ServerProcessInvalidPath,
             "SERVER_PROCESS_SDK_INITIALIZATION_TIMEOUT" => Self::ServerProcessSdkInitializationTimeout,
             "SERVER_PROCESS_PROCESS_READY_TIMEOUT" => Self::ServerProcessProcessReadyTimeout,
@@ -5676,9 +4942,7 @@ impl EventCode {
             "COMPUTE_LOG_UPLOAD_FAILED" => Self::ComputeLogUploadFailed,
             "GAME_SERVER_CONTAINER_GROUP_CRASHED" => Self::GameServerContainerGroupCrashed,
             "PER_INSTANCE_CONTAINER_GROUP_CRASHED" => Self::PerInstanceContainerGroupCrashed,
-            "GAME_SERVER_CONTAINER_GROUP_REPLACED_UNHEALTHY" => {
-                Self::GameServerContainerGroupReplacedUnhealthy
-            }
+            "GAME_SERVER_CONTAINER_GROUP_REPLACED_UNHEALTHY" => Self::GameServerContainerGroupReplacedUnhealthy,
             "LOCATION_STATE_PENDING" => Self::LocationStatePending,
             "LOCATION_STATE_CREATING" => Self::LocationStateCreating,
             "LOCATION_STATE_CREATED" => Self::LocationStateCreated,
@@ -5901,18 +5165,7 @@ pub enum FleetStatus {
 
 impl FleetStatus {
     /// Every value the model lists, in model order.
-    pub const VALUES: &'static [&'static str] = &[
-        "NEW",
-        "DOWNLOADING",
-        "VALIDATING",
-        "BUILDING",
-        "ACTIVATING",
-        "ACTIVE",
-        "DELETING",
-        "ERROR",
-        "TERMINATED",
-        "NOT_FOUND",
-    ];
+    pub const VALUES: &'static [&'static str] = &["NEW", "DOWNLOADING", "VALIDATING", "BUILDING", "ACTIVATING", "ACTIVE", "DELETING", "ERROR", "TERMINATED", "NOT_FOUND"];
 
     /// The wire value.
     pub fn as_str(&self) -> &str {
@@ -6237,8 +5490,7 @@ pub enum GameSessionStatus {
 
 impl GameSessionStatus {
     /// Every value the model lists, in model order.
-    pub const VALUES: &'static [&'static str] =
-        &["ACTIVE", "ACTIVATING", "TERMINATED", "TERMINATING", "ERROR"];
+    pub const VALUES: &'static [&'static str] = &["ACTIVE", "ACTIVATING", "TERMINATED", "TERMINATING", "ERROR"];
 
     /// The wire value.
     pub fn as_str(&self) -> &str {
@@ -6293,8 +5545,7 @@ pub enum GameSessionStatusReason {
 
 impl GameSessionStatusReason {
     /// Every value the model lists, in model order.
-    pub const VALUES: &'static [&'static str] =
-        &["INTERRUPTED", "TRIGGERED_ON_PROCESS_TERMINATE", "FORCE_TERMINATED"];
+    pub const VALUES: &'static [&'static str] = &["INTERRUPTED", "TRIGGERED_ON_PROCESS_TERMINATE", "FORCE_TERMINATED"];
 
     /// The wire value.
     pub fn as_str(&self) -> &str {
@@ -6348,13 +5599,7 @@ impl Validate for GetComputeAuthTokenInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -6897,13 +6142,7 @@ impl Validate for ListComputeInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -6921,13 +6160,7 @@ impl Validate for ListComputeInput {
             if let Some(x_) = &self.container_group_definition_name {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_19,
-                    r#"^[a-zA-Z0-9\-]+$|^arn:.*:containergroupdefinition\/[a-zA-Z0-9\-]+(:[0-9]+)?$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_19, r#"^[a-zA-Z0-9\-]+$|^arn:.*:containergroupdefinition\/[a-zA-Z0-9\-]+(:[0-9]+)?$"#, false);
             }
         }
         {
@@ -7419,14 +6652,7 @@ pub enum OperatingSystem {
 
 impl OperatingSystem {
     /// Every value the model lists, in model order.
-    pub const VALUES: &'static [&'static str] = &[
-        "WINDOWS_2012",
-        "AMAZON_LINUX",
-        "AMAZON_LINUX_2",
-        "WINDOWS_2016",
-        "AMAZON_LINUX_2023",
-        "WINDOWS_2022",
-    ];
+    pub const VALUES: &'static [&'static str] = &["WINDOWS_2012", "AMAZON_LINUX", "AMAZON_LINUX_2", "WINDOWS_2016", "AMAZON_LINUX_2023", "WINDOWS_2022"];
 
     /// The wire value.
     pub fn as_str(&self) -> &str {
@@ -7843,13 +7069,7 @@ impl Validate for RegisterComputeInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -8086,18 +7306,10 @@ pub struct RuntimeConfiguration {
     #[serde(rename = "ServerProcesses", default, skip_serializing_if = "Option::is_none")]
     /// `ServerProcesses`
     pub server_processes: Option<Vec<ServerProcess>>,
-    #[serde(
-        rename = "MaxConcurrentGameSessionActivations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MaxConcurrentGameSessionActivations", default, skip_serializing_if = "Option::is_none")]
     /// `MaxConcurrentGameSessionActivations`
     pub max_concurrent_game_session_activations: Option<i32>,
-    #[serde(
-        rename = "GameSessionActivationTimeoutSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "GameSessionActivationTimeoutSeconds", default, skip_serializing_if = "Option::is_none")]
     /// `GameSessionActivationTimeoutSeconds`
     pub game_session_activation_timeout_seconds: Option<i32>,
 }
@@ -8240,13 +7452,7 @@ impl Validate for SearchGameSessionsInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             }
         }
         {
@@ -8423,7 +7629,8 @@ impl Validate for TagResourceRequest {
 
 /// Smithy structure `TagResourceResponse`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TagResourceResponse {}
+pub struct TagResourceResponse {
+}
 
 /// Smithy error structure `TaggingFailedException`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8600,7 +7807,8 @@ impl Validate for UntagResourceRequest {
 
 /// Smithy structure `UntagResourceResponse`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct UntagResourceResponse {}
+pub struct UntagResourceResponse {
+}
 
 /// Smithy structure `UpdateAliasInput`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8743,13 +7951,7 @@ impl Validate for UpdateFleetAttributesInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -8843,13 +8045,7 @@ impl Validate for UpdateFleetCapacityInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -8927,13 +8123,7 @@ impl Validate for UpdateFleetPortSettingsInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -9075,13 +8265,7 @@ impl Validate for UpdateRuntimeConfigurationInput {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(
-                    &p_,
-                    x_,
-                    &PATTERN_7,
-                    r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#,
-                    false,
-                );
+                v_.pattern(&p_, x_, &PATTERN_7, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$"#, false);
             } else {
                 v_.missing(&p_);
             }
