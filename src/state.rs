@@ -89,13 +89,15 @@ impl Emulator {
 
     /// Runs `f` on the world in one critical section, at the current time, first applying
     /// every transition already due (so a request never sees a state a timer should have
-    /// changed), and wakes the lifecycle driver if `f` scheduled an earlier deadline.
+    /// changed); afterwards applies what `f` made due at once, wakes the lifecycle driver if `f`
+    /// scheduled a deadline earlier than the one it sleeps until, and hands queued messages to
+    /// game-server sockets.
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World, Now) -> R) -> R {
         let mut world = self.lock();
         let now = self.now();
         world.advance(now);
         let out = f(&mut world, now);
-        if world.take_wake() {
+        if world.settle(now) {
             self.inner.wake.notify_one();
         }
         self.deliver(&mut world);
@@ -165,10 +167,9 @@ impl Emulator {
     /// Applies due transitions; returns the next deadline (for the lifecycle driver).
     pub(crate) fn tick(&self) -> Option<tokio::time::Instant> {
         let mut world = self.lock();
-        world.advance(self.now());
-        world.take_wake();
+        let next = world.driver_tick(self.now());
         self.deliver(&mut world);
-        world.next_deadline()
+        next
     }
 
     /// Resolves when something scheduled an earlier deadline (or the world was reset).

@@ -645,7 +645,7 @@ pub struct Fleet {
     /// ACTIVE game sessions by property key and value (SearchGameSessions' index).
     pub props: FxHashMap<Box<str>, FxHashMap<Box<str>, BTreeSet<u64>>>,
     /// Idempotency tokens and custom game-session IDs → session.
-    pub tokens: FxHashMap<Box<str>, u64>,
+    pub tokens: super::sharded::ShardedMap<Box<str>, u64>,
     /// Recent game-session creations per CreatorId (epoch ms), for the creation limits.
     pub creators: FxHashMap<Box<str>, VecDeque<i64>>,
 }
@@ -708,7 +708,7 @@ impl Fleet {
             sessions: BTreeSet::new(),
             active: BTreeSet::new(),
             props: FxHashMap::default(),
-            tokens: FxHashMap::default(),
+            tokens: Default::default(),
             creators: FxHashMap::default(),
         };
         let message = format!("Fleet {} created.", fleet.id);

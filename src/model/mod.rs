@@ -37,6 +37,7 @@ pub mod paging;
 pub mod player_session;
 pub mod regions;
 pub mod search;
+pub mod sharded;
 pub mod tags;
 pub mod timers;
 mod world;

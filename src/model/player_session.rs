@@ -128,7 +128,7 @@ impl World {
                 },
             );
             self.player_session_ids.insert(id, seq);
-            self.players.entry(player_id).or_default().push(seq);
+            self.players.get_or_insert_with(player_id, Vec::new).push(seq);
             self.schedule(now.at + timeout, Timer::PlayerSessionTimeout(seq));
             created.push(seq);
         }

@@ -5,8 +5,7 @@
 //! facts about the future ("activate session 42 at t"); applying one re-checks the current
 //! state, so an entry made stale by a later change is a no-op.
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
+use std::collections::BTreeMap;
 
 use tokio::time::Instant;
 
@@ -50,68 +49,42 @@ pub enum Timer {
     // (end of fleets)
 }
 
-#[derive(Debug)]
-struct Entry {
-    at: Instant,
-    order: u64,
-    timer: Timer,
-}
-
-impl PartialEq for Entry {
-    fn eq(&self, other: &Self) -> bool {
-        self.at == other.at && self.order == other.order
-    }
-}
-
-impl Eq for Entry {}
-
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Entry {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.at, self.order).cmp(&(other.at, other.order))
-    }
-}
-
-/// The queue. Entries with equal deadlines come out in the order they were scheduled.
+/// The queue, ordered by (deadline, scheduling order): entries with equal deadlines come out in
+/// the order they were scheduled. A B-tree rather than a binary heap: a heap is one vector that
+/// doubles by copying every entry at once, under the world lock, which with a million pending
+/// timeouts is a visible stall; a B-tree grows a node at a time.
 #[derive(Debug, Default)]
 pub struct Timers {
-    heap: BinaryHeap<Reverse<Entry>>,
+    queue: BTreeMap<(Instant, u64), Timer>,
     order: u64,
 }
 
 impl Timers {
-    /// Schedules `timer` at `at`. Returns true when it became the earliest deadline, i.e. when
-    /// a sleeping driver must be woken to honour it.
-    pub fn schedule(&mut self, at: Instant, timer: Timer) -> bool {
-        let earliest = self.next_deadline().is_none_or(|d| at < d);
+    /// Schedules `timer` at `at`.
+    pub fn schedule(&mut self, at: Instant, timer: Timer) {
         self.order += 1;
-        self.heap.push(Reverse(Entry { at, order: self.order, timer }));
-        earliest
+        self.queue.insert((at, self.order), timer);
     }
 
     /// Removes and returns the earliest entry due at or before `now`.
     pub fn pop_due(&mut self, now: Instant) -> Option<Timer> {
-        if self.heap.peek()?.0.at <= now { self.heap.pop().map(|Reverse(e)| e.timer) } else { None }
+        let entry = self.queue.first_entry()?;
+        if entry.key().0 <= now { Some(entry.remove()) } else { None }
     }
 
     /// The earliest deadline, if any.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.heap.peek().map(|Reverse(e)| e.at)
+        self.queue.first_key_value().map(|((at, _), _)| *at)
     }
 
     /// Number of pending entries.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.queue.len()
     }
 
     /// Whether nothing is pending.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.queue.is_empty()
     }
 }
 
@@ -124,9 +97,10 @@ mod tests {
     fn due_entries_come_out_in_deadline_then_schedule_order() {
         let t0 = Instant::now();
         let mut q = Timers::default();
-        assert!(q.schedule(t0 + Duration::from_secs(2), Timer::ActivateGameSession(2)));
-        assert!(q.schedule(t0 + Duration::from_secs(1), Timer::ActivateGameSession(1)));
-        assert!(!q.schedule(t0 + Duration::from_secs(1), Timer::ActivateGameSession(3)));
+        q.schedule(t0 + Duration::from_secs(2), Timer::ActivateGameSession(2));
+        q.schedule(t0 + Duration::from_secs(1), Timer::ActivateGameSession(1));
+        q.schedule(t0 + Duration::from_secs(1), Timer::ActivateGameSession(3));
+        assert_eq!(q.next_deadline(), Some(t0 + Duration::from_secs(1)));
         assert_eq!(q.pop_due(t0), None);
         let now = t0 + Duration::from_secs(1);
         assert_eq!(q.pop_due(now), Some(Timer::ActivateGameSession(1)));

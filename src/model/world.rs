@@ -11,6 +11,7 @@ use super::fleet::{Fleet, FleetSpec};
 use super::game_session::GameSession;
 use super::ids;
 use super::player_session::PlayerSession;
+use super::sharded::ShardedMap;
 use super::timers::{Timer, Timers};
 use crate::error::{ApiError, ApiResult};
 
@@ -76,12 +77,12 @@ pub struct World {
     pub settings: Settings,
     pub(crate) fleets: FxHashMap<Arc<str>, Fleet>,
     pub(crate) aliases: FxHashMap<Arc<str>, Alias>,
-    pub(crate) sessions: FxHashMap<u64, GameSession>,
-    pub(crate) session_ids: FxHashMap<Arc<str>, u64>,
-    pub(crate) player_sessions: FxHashMap<u64, PlayerSession>,
-    pub(crate) player_session_ids: FxHashMap<Arc<str>, u64>,
+    pub(crate) sessions: ShardedMap<u64, GameSession>,
+    pub(crate) session_ids: ShardedMap<Arc<str>, u64>,
+    pub(crate) player_sessions: ShardedMap<u64, PlayerSession>,
+    pub(crate) player_session_ids: ShardedMap<Arc<str>, u64>,
     /// PlayerId → that player's sessions, in creation order.
-    pub(crate) players: FxHashMap<Arc<str>, Vec<u64>>,
+    pub(crate) players: ShardedMap<Arc<str>, Vec<u64>>,
     pub(crate) timers: Timers,
     // Builds, scripts, tags, custom locations
     pub(crate) builds: FxHashMap<Arc<str>, super::build::Build>,
@@ -94,7 +95,8 @@ pub struct World {
     /// Computes, auth tokens, game-server processes and the messages queued for them.
     pub(crate) hosts: super::compute::Hosts,
     next_seq: u64,
-    wake: bool,
+    /// The deadline the lifecycle driver sleeps until (None: until woken).
+    driver_target: Option<Instant>,
 }
 
 impl World {
@@ -104,11 +106,11 @@ impl World {
             settings,
             fleets: FxHashMap::default(),
             aliases: FxHashMap::default(),
-            sessions: FxHashMap::default(),
-            session_ids: FxHashMap::default(),
-            player_sessions: FxHashMap::default(),
-            player_session_ids: FxHashMap::default(),
-            players: FxHashMap::default(),
+            sessions: ShardedMap::default(),
+            session_ids: ShardedMap::default(),
+            player_sessions: ShardedMap::default(),
+            player_session_ids: ShardedMap::default(),
+            players: ShardedMap::default(),
             timers: Timers::default(),
             // Builds, scripts, tags, custom locations
             builds: FxHashMap::default(),
@@ -118,7 +120,7 @@ impl World {
             // (end of builds, scripts, tags, custom locations)
             hosts: super::compute::Hosts::default(),
             next_seq: 0,
-            wake: false,
+            driver_target: None,
         }
     }
 
@@ -130,15 +132,28 @@ impl World {
 
     /// Queues a timed transition.
     pub(crate) fn schedule(&mut self, at: Instant, timer: Timer) {
-        if self.timers.schedule(at, timer) {
-            self.wake = true;
+        self.timers.schedule(at, timer);
+    }
+
+    /// Applies what is already due, then says whether the lifecycle driver must be woken: true
+    /// when the earliest pending deadline is earlier than the one it sleeps until. Transitions
+    /// due at once (a zero activation delay) are applied here and never wake it.
+    pub fn settle(&mut self, now: Now) -> bool {
+        self.advance(now);
+        match self.next_deadline() {
+            Some(next) if self.driver_target.is_none_or(|t| next < t) => {
+                self.driver_target = Some(next);
+                true
+            }
+            _ => false,
         }
     }
 
-    /// True (once) when a newly scheduled deadline is earlier than every other, so the
-    /// lifecycle driver, which may be sleeping until a later one, must be woken.
-    pub fn take_wake(&mut self) -> bool {
-        std::mem::take(&mut self.wake)
+    /// The lifecycle driver's turn: apply what is due and return the deadline to sleep until.
+    pub fn driver_tick(&mut self, now: Now) -> Option<Instant> {
+        self.advance(now);
+        self.driver_target = self.next_deadline();
+        self.driver_target
     }
 
     /// The earliest pending deadline.
@@ -269,4 +284,28 @@ pub struct WorldCounts {
     pub player_sessions: usize,
     /// Pending timed transitions.
     pub pending_timers: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn the_driver_is_woken_only_for_an_earlier_deadline() {
+        let mut w = World::new(Settings::for_tests());
+        let t = Now { at: Instant::now(), wall_ms: 0 };
+        assert_eq!(w.driver_tick(t), None);
+        w.schedule(t.at + Duration::from_secs(5), Timer::ActivateGameSession(1));
+        assert!(w.settle(t), "first deadline: the sleeping driver must learn of it");
+        w.schedule(t.at + Duration::from_secs(9), Timer::ActivateGameSession(2));
+        assert!(!w.settle(t), "a later deadline does not wake it");
+        w.schedule(t.at + Duration::from_secs(1), Timer::ActivateGameSession(3));
+        assert!(w.settle(t), "an earlier one does");
+        w.schedule(t.at, Timer::ActivateGameSession(4));
+        assert!(!w.settle(t), "one due now is applied at once");
+        assert_eq!(w.timers.len(), 3);
+        assert_eq!(w.driver_tick(t.after(Duration::from_secs(1))), Some(t.at + Duration::from_secs(5)));
+    }
 }
