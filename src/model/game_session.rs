@@ -5,7 +5,6 @@
 //! its location index it by that number in creation order, so listing a page costs the page,
 //! not the world. ACTIVE sessions are also indexed by game property (for search).
 
-use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::ops::Bound;
 use std::sync::Arc;
@@ -164,7 +163,7 @@ pub struct CreateGameSession {
 
 impl CreateGameSession {
     fn fingerprint(&self, location: &str) -> u64 {
-        let mut h = DefaultHasher::new();
+        let mut h = rustc_hash::FxHasher::default();
         self.maximum_player_session_count.hash(&mut h);
         self.name.hash(&mut h);
         self.game_properties.hash(&mut h);

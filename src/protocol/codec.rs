@@ -15,6 +15,11 @@ pub enum Codec {
     Cbor,
 }
 
+thread_local! {
+    /// Scratch space for decoding CBOR text and byte strings.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; 4096]);
+}
+
 /// The CBOR encoding of an empty map, used for empty input bodies.
 const CBOR_EMPTY_MAP: &[u8] = &[0xa0];
 
@@ -47,7 +52,11 @@ impl Codec {
             }
             Codec::Cbor => {
                 let body = if body.is_empty() { CBOR_EMPTY_MAP } else { body };
-                ciborium::from_reader(body).map_err(|e| serialization_error("", &e.to_string()))
+                // ciborium's `from_reader` zeroes a fresh 4 KiB scratch buffer on every call;
+                // reuse one per thread instead.
+                SCRATCH
+                    .with_borrow_mut(|scratch| ciborium::de::from_reader_with_buffer(body, scratch))
+                    .map_err(|e| serialization_error("", &e.to_string()))
             }
         }
     }
@@ -55,10 +64,14 @@ impl Codec {
     /// Encodes an output shape.
     pub fn encode<T: Serialize>(self, value: &T) -> Result<Vec<u8>, ApiError> {
         match self {
-            Codec::Json => serde_json::to_vec(value)
-                .map_err(|e| ApiError::InternalService(format!("failed to encode the response: {e}"))),
+            Codec::Json => {
+                let mut out = Vec::with_capacity(1024);
+                serde_json::to_writer(&mut out, value)
+                    .map_err(|e| ApiError::InternalService(format!("failed to encode the response: {e}")))?;
+                Ok(out)
+            }
             Codec::Cbor => {
-                let mut out = Vec::with_capacity(512);
+                let mut out = Vec::with_capacity(1024);
                 ciborium::into_writer(value, &mut out)
                     .map_err(|e| ApiError::InternalService(format!("failed to encode the response: {e}")))?;
                 Ok(out)
