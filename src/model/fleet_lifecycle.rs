@@ -35,7 +35,6 @@ use super::fleet::{
     ComputeType, CreationLimit, Fleet, FleetAttrs, FleetEvent, FleetEventCode, FleetLocation, FleetSpec,
     FleetTimer, IpPermission, LocationSpec, RuntimeConfig,
 };
-use super::game_session::GameSession;
 use super::timers::Timer;
 use super::world::{Now, World};
 use super::{FleetStatus, GameSessionStatus, GameSessionStatusReason, ProtectionPolicy, ids, regions};
@@ -458,7 +457,7 @@ impl World {
     /// The game sessions of `fleet` that have not ended, in the given location (or all).
     fn live_sessions(&self, fleet: &Fleet, location: Option<&FleetLocation>) -> Vec<u64> {
         let set = location.map_or(&fleet.sessions, |l| &l.sessions);
-        set.iter().copied().filter(|seq| self.sessions.get(seq).is_some_and(GameSession::is_live)).collect()
+        set.iter().copied().filter(|seq| self.sessions.get(seq).is_some_and(|s| s.is_live())).collect()
     }
 
     /// DeleteFleet: DELETING now (instances TERMINATING, game sessions ended), gone after the

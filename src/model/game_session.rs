@@ -368,7 +368,7 @@ impl World {
             .activation_timeout_seconds
             .map_or(super::compute::DEFAULT_ACTIVATION_TIMEOUT, |s| Duration::from_secs(u64::from(s)));
         let process_hosted = matches!(session.host, Host::Process { .. });
-        self.sessions.insert(seq, session);
+        self.sessions.insert(seq, Box::new(session));
         self.session_ids.insert(arn, seq);
         if process_hosted {
             // The process activates it (ActivateGameSession), or the timeout ends it.
@@ -397,7 +397,7 @@ impl World {
 
     /// A game session by sequence number.
     pub fn game_session(&self, seq: u64) -> Option<&GameSession> {
-        self.sessions.get(&seq)
+        self.sessions.get(&seq).map(|s| &**s)
     }
 
     /// A game session by ID (ARN): `NotFoundException` when unknown.
@@ -405,6 +405,7 @@ impl World {
         self.session_ids
             .get(id)
             .and_then(|seq| self.sessions.get(seq))
+            .map(|s| &**s)
             .ok_or_else(|| ApiError::NotFound(format!("Game session {id} not found.")))
     }
 
@@ -424,7 +425,7 @@ impl World {
         let start = q.after.map_or(Bound::Unbounded, Bound::Excluded);
         let items = set
             .range((start, Bound::Unbounded))
-            .filter_map(|seq| self.sessions.get(seq))
+            .filter_map(|seq| self.sessions.get(seq).map(|s| &**s))
             .filter(|s| q.status.is_none_or(|st| s.status == st))
             .map(|s| (s.seq, s));
         super::paging::page(items, q.limit)
@@ -731,13 +732,19 @@ impl World {
                     (true, None) => Box::new(candidates.iter().rev()),
                     (true, Some(a)) => Box::new(candidates.range(..a).rev()),
                 };
-                let items = range.filter_map(|seq| self.sessions.get(seq)).filter(keep).map(|s| (s.seq, s));
+                let items = range
+                    .filter_map(|seq| self.sessions.get(seq).map(|s| &**s))
+                    .filter(keep)
+                    .map(|s| (s.seq, s));
                 let (page, next) = super::paging::page(items, q.limit);
                 (page, next.map(SearchCursor::After))
             }
             None => {
-                let mut all: Vec<&GameSession> =
-                    candidates.iter().filter_map(|seq| self.sessions.get(seq)).filter(keep).collect();
+                let mut all: Vec<&GameSession> = candidates
+                    .iter()
+                    .filter_map(|seq| self.sessions.get(seq).map(|s| &**s))
+                    .filter(keep)
+                    .collect();
                 if let Some(sort) = q.sort {
                     all.sort_by(|a, b| sort.compare(*a, *b).then(a.seq.cmp(&b.seq)));
                 }

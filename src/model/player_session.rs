@@ -116,7 +116,7 @@ impl World {
             let player_id: Arc<str> = player.into();
             self.player_sessions.insert(
                 seq,
-                PlayerSession {
+                Box::new(PlayerSession {
                     seq,
                     id: id.clone(),
                     player_id: player_id.clone(),
@@ -125,7 +125,7 @@ impl World {
                     data: data.map(Into::into),
                     created_ms: now.wall_ms,
                     terminated_ms: None,
-                },
+                }),
             );
             self.player_session_ids.insert(id, seq);
             self.players.get_or_insert_with(player_id, Vec::new).push(seq);
@@ -144,12 +144,13 @@ impl World {
         self.player_session_ids
             .get(id)
             .and_then(|seq| self.player_sessions.get(seq))
+            .map(|p| &**p)
             .ok_or_else(|| ApiError::NotFound(format!("Player session {id} not found.")))
     }
 
     /// A player session by sequence number.
     pub fn player_session(&self, seq: u64) -> Option<&PlayerSession> {
-        self.player_sessions.get(&seq)
+        self.player_sessions.get(&seq).map(|p| &**p)
     }
 
     /// The server accepted the player: RESERVED → ACTIVE (the timeout no longer applies).
@@ -179,7 +180,7 @@ impl World {
     /// The player left: RESERVED or ACTIVE → COMPLETED, freeing the seat.
     pub fn complete_player_session(&mut self, id: &str, now: Now) -> ApiResult<u64> {
         let seq = self.player_session_by_id(id)?.seq;
-        if !self.player_sessions.get(&seq).is_some_and(PlayerSession::is_open) {
+        if !self.player_sessions.get(&seq).is_some_and(|p| p.is_open()) {
             return Err(ApiError::InvalidRequest(format!(
                 "Player session {id} has already ended; only RESERVED or ACTIVE player sessions can be completed."
             )));
@@ -236,7 +237,7 @@ impl World {
         let status = if q.player_id.is_some() { None } else { q.status };
         let items = list[start..]
             .iter()
-            .filter_map(|s| self.player_sessions.get(s))
+            .filter_map(|s| self.player_sessions.get(s).map(|p| &**p))
             .filter(|p| q.player_id.is_none_or(|id| *p.player_id == *id))
             .filter(|p| status.is_none_or(|st| p.status == st))
             .map(|p| (p.seq, p));

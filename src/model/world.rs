@@ -77,9 +77,9 @@ pub struct World {
     pub settings: Settings,
     pub(crate) fleets: FxHashMap<Arc<str>, Fleet>,
     pub(crate) aliases: FxHashMap<Arc<str>, Alias>,
-    pub(crate) sessions: ShardedMap<u64, GameSession>,
+    pub(crate) sessions: ShardedMap<u64, Box<GameSession>>,
     pub(crate) session_ids: ShardedMap<Arc<str>, u64>,
-    pub(crate) player_sessions: ShardedMap<u64, PlayerSession>,
+    pub(crate) player_sessions: ShardedMap<u64, Box<PlayerSession>>,
     pub(crate) player_session_ids: ShardedMap<Arc<str>, u64>,
     /// PlayerId → that player's sessions, in creation order.
     pub(crate) players: ShardedMap<Arc<str>, Vec<u64>>,
