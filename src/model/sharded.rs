@@ -158,7 +158,9 @@ mod tests {
         by_name.get_or_insert_with("arn:x".into(), Vec::new).push(2);
         assert_eq!(by_name.get("arn:x"), Some(&vec![1, 2]));
         assert_eq!(by_name.len(), 1);
-        by_name.get_mut("arn:x").map(|v| v.clear());
+        if let Some(v) = by_name.get_mut("arn:x") {
+            v.clear();
+        }
         assert_eq!(by_name.remove("arn:x"), Some(Vec::new()));
         assert!(by_name.is_empty());
     }
