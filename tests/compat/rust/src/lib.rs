@@ -340,42 +340,25 @@ pub async fn wait_for_status(
     }
 }
 
-/// Minimal CBOR encoding of a text string (major type 3), for hand-built raw requests.
-pub fn cbor_text(s: &str) -> Vec<u8> {
-    let mut out = cbor_head(3, s.len() as u64);
-    out.extend_from_slice(s.as_bytes());
+/// The CBOR encoding of one value (ciborium), for hand-built raw requests.
+pub fn cbor<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    ciborium::into_writer(value, &mut out).expect("encode CBOR");
     out
 }
 
-/// Minimal CBOR encoding of an unsigned integer (major type 0).
+/// CBOR text string.
+pub fn cbor_text(s: &str) -> Vec<u8> {
+    cbor(&s)
+}
+
+/// CBOR unsigned integer.
 pub fn cbor_uint(n: u64) -> Vec<u8> {
-    cbor_head(0, n)
+    cbor(&n)
 }
 
-fn cbor_head(major: u8, n: u64) -> Vec<u8> {
-    let m = major << 5;
-    match n {
-        0..=23 => vec![m | n as u8],
-        24..=0xff => vec![m | 24, n as u8],
-        0x100..=0xffff => {
-            let mut v = vec![m | 25];
-            v.extend_from_slice(&(n as u16).to_be_bytes());
-            v
-        }
-        0x1_0000..=0xffff_ffff => {
-            let mut v = vec![m | 26];
-            v.extend_from_slice(&(n as u32).to_be_bytes());
-            v
-        }
-        _ => {
-            let mut v = vec![m | 27];
-            v.extend_from_slice(&n.to_be_bytes());
-            v
-        }
-    }
-}
-
-/// An indefinite-length CBOR map (as the Rust SDK sends) of already-encoded key/value pairs.
+/// An indefinite-length CBOR map (`0xbf` … `0xff`, as the Rust SDK sends it) of already-encoded
+/// values.
 pub fn cbor_map(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut out = vec![0xbf];
     for (key, value) in entries {
