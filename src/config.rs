@@ -93,7 +93,8 @@ pub struct Config {
     #[arg(long, env = "GAMELIFT_EMULATOR_FLEET_ACTIVATION_DELAY", default_value = "1s", value_parser = parse_duration)]
     pub fleet_activation_delay: Duration,
 
-    /// Time a new instance takes from PENDING to ACTIVE (scale-out).
+    /// Time a new instance takes from PENDING to ACTIVE (scale-out); also how long a shut-down
+    /// instance stays TERMINATING and a deleted fleet or location stays DELETING.
     #[arg(long, env = "GAMELIFT_EMULATOR_INSTANCE_ACTIVATION_DELAY", default_value = "500ms", value_parser = parse_duration)]
     pub instance_activation_delay: Duration,
 
