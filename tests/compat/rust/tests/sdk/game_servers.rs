@@ -342,3 +342,91 @@ async fn unhealthy_process_gets_no_new_sessions() {
     create_session(&client, &fleet, "custom-sick").await;
     expect_push(&mut server, "CreateGameSession").await;
 }
+
+#[tokio::test]
+async fn every_sdk_action_gets_its_reply_shape_and_update_pushes_arrive() {
+    let emu = Emulator::start().await;
+    let client = emu.client();
+    let (fleet, params) = anywhere_fleet(&client, "custom-actions", None).await;
+    let mut server = GameServer::connect(&params, None).await.expect("connect");
+    server.process_ready(7010).await.expect("ProcessReady");
+    let gs_id = create_session(&client, &fleet, "custom-actions").await;
+    expect_push(&mut server, "CreateGameSession").await;
+    server.activate_game_session(&gs_id).await.expect("activate");
+    wait_for_status(&client, &gs_id, GameSessionStatus::Active, LIFECYCLE_TIMEOUT).await;
+
+    // UpdatePlayerSessionCreationPolicy changes the session's policy.
+    let r = server
+        .request(
+            "UpdatePlayerSessionCreationPolicy",
+            serde_json::json!({ "GameSessionId": gs_id, "PlayerSessionPolicy": "DENY_ALL" }),
+        )
+        .await
+        .expect("policy");
+    assert_eq!(r["StatusCode"], 200, "{r}");
+    let gs = describe_game_session(&client, &gs_id).await;
+    assert_eq!(gs.player_session_creation_policy().map(|p| p.as_str()), Some("DENY_ALL"));
+
+    // DescribePlayerSessions from the process, by player: epoch-millisecond integers.
+    server
+        .request(
+            "UpdatePlayerSessionCreationPolicy",
+            serde_json::json!({ "GameSessionId": gs_id, "PlayerSessionPolicy": "ACCEPT_ALL" }),
+        )
+        .await
+        .expect("policy back");
+    ok(
+        client.create_player_session().game_session_id(&gs_id).player_id("p-9").player_data("d").send().await,
+        "CreatePlayerSession",
+    );
+    let r = server
+        .request("DescribePlayerSessions", serde_json::json!({ "PlayerId": "p-9" }))
+        .await
+        .expect("describe");
+    let ps = &r["PlayerSessions"][0];
+    assert_eq!(ps["PlayerId"], "p-9", "{r}");
+    assert_eq!(ps["PlayerData"], "d");
+    assert_eq!(ps["Port"], 7010);
+    assert!(ps["CreationTime"].as_i64().is_some_and(|t| t > 1_600_000_000_000), "{r}");
+    assert_eq!(r["NextToken"], "");
+
+    // GetComputeCertificate and GetFleetRoleCredentials answer with data.
+    let r = server.request("GetComputeCertificate", serde_json::json!({})).await.expect("certificate");
+    assert_eq!(r["ComputeName"], "compute-1", "{r}");
+    assert!(r.get("CertificatePath").is_some());
+    let r = server
+        .request(
+            "GetFleetRoleCredentials",
+            serde_json::json!({ "RoleArn": "arn:aws:iam::123456789012:role/game", "RoleSessionName": "s" }),
+        )
+        .await
+        .expect("credentials");
+    assert!(r["AccessKeyId"].as_str().is_some_and(|k| !k.is_empty()), "{r}");
+    assert!(r["Expiration"].is_i64(), "{r}");
+    assert!(r["AssumedRoleUserArn"].as_str().is_some_and(|a| a.ends_with("assumed-role/game/s")), "{r}");
+
+    // Matchmaking is not there yet: a clear error.
+    let r = server
+        .request("StartMatchBackfill", serde_json::json!({ "GameSessionArn": gs_id }))
+        .await
+        .expect("backfill");
+    assert_eq!(r["StatusCode"], 400, "{r}");
+    assert!(r["ErrorMessage"].as_str().is_some_and(|m| m.contains("not supported")), "{r}");
+    let r = server.request("NoSuchAction", serde_json::json!({})).await.expect("unknown");
+    assert_eq!(r["StatusCode"], 400, "{r}");
+
+    // An UpdateGameSession push, as FlexMatch backfill would send it.
+    let resp = emu
+        .http()
+        .post(format!("{}/_emulator/game-session-updates", emu.endpoint_url()))
+        .body(serde_json::json!({ "GameSessionId": gs_id, "UpdateReason": "MATCHMAKING_DATA_UPDATED", "BackfillTicketId": "t-1" }).to_string())
+        .send()
+        .await
+        .expect("update push");
+    assert_eq!(resp.status(), 200);
+    let push = expect_push(&mut server, "UpdateGameSession").await;
+    assert_eq!(push["UpdateReason"], "MATCHMAKING_DATA_UPDATED");
+    assert_eq!(push["BackfillTicketId"], "t-1");
+    assert_eq!(push["GameSession"]["GameSessionId"], gs_id.as_str());
+    assert_eq!(push["GameSession"]["GameProperties"], serde_json::json!({ "mode": "ctf" }));
+}
