@@ -111,6 +111,12 @@ pub struct Config {
     #[arg(long, env = "GAMELIFT_EMULATOR_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
 
+    /// Host name to put in the URLs the emulator hands out (GameLiftServiceSdkEndpoint, log
+    /// URLs), e.g. the service name in docker-compose; default: the bound address (loopback when
+    /// bound to all interfaces).
+    #[arg(long, env = "GAMELIFT_EMULATOR_ADVERTISED_HOST")]
+    pub advertised_host: Option<String>,
+
     /// Which endpoint RegisterCompute hands to game servers as GameLiftServiceSdkEndpoint.
     #[arg(long, env = "GAMELIFT_EMULATOR_SDK_ENDPOINT", value_enum, default_value = "ws")]
     pub sdk_endpoint: SdkEndpoint,

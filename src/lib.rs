@@ -76,8 +76,9 @@ pub async fn run(
             let acceptor = identity.acceptor().map_err(std::io::Error::other)?;
             let tls_listener = TcpListener::bind(addr).await?;
             let local = tls_listener.local_addr()?;
-            em.set_wss(format!("wss://{}", healthcheck::probe_addr(local)), identity.cert_pem.clone());
-            tracing::info!(url = %format!("wss://{}", healthcheck::probe_addr(local)), "wss listener for game servers ready");
+            let url = format!("wss://{}", em.advertised(local));
+            tracing::info!(url = %url, "wss listener for game servers ready");
+            em.set_wss(url, identity.cert_pem.clone());
             let mut rx = stop_rx.clone();
             let stop = async move {
                 let _ = rx.wait_for(|stop| *stop).await;

@@ -63,16 +63,25 @@ impl Emulator {
         &self.inner.config
     }
 
+    /// `host:port` for URLs handed out for a listener on `addr`: `--advertised-host` if given,
+    /// else the bound address (loopback when bound to all interfaces).
+    pub fn advertised(&self, addr: std::net::SocketAddr) -> String {
+        match &self.inner.config.advertised_host {
+            Some(host) => format!("{host}:{}", addr.port()),
+            None => crate::healthcheck::probe_addr(addr).to_string(),
+        }
+    }
+
     /// Records the address the server actually listens on (known only after binding).
     pub fn set_listen_addr(&self, addr: std::net::SocketAddr) {
-        let _ = self.inner.public_url.set(format!("http://{}", crate::healthcheck::probe_addr(addr)));
+        let _ = self.inner.public_url.set(format!("http://{}", self.advertised(addr)));
     }
 
     /// The base URL clients reach the emulator at (for URLs it hands out, such as log URLs).
     pub fn public_url(&self) -> String {
         match self.inner.public_url.get() {
             Some(url) => url.clone(),
-            None => format!("http://{}", crate::healthcheck::probe_addr(self.inner.config.bind)),
+            None => format!("http://{}", self.advertised(self.inner.config.bind)),
         }
     }
 

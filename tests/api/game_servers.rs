@@ -136,3 +136,15 @@ async fn compute_operations_register_describe_list_token_and_deregister() {
         }
     }
 }
+
+#[tokio::test]
+async fn advertised_host_names_the_sdk_endpoint() {
+    let mut config = gamelift_emulator::Config::for_tests();
+    config.advertised_host = Some("gamelift".into());
+    config.bind = "0.0.0.0:9080".parse().unwrap();
+    let api = Api::with(config);
+    let r = api
+        .call(Proto::Json, "RegisterCompute", json!({ "FleetId": FLEET_ANYWHERE, "ComputeName": "box", "IpAddress": "10.0.0.2", "Location": "custom-local" }))
+        .await;
+    assert_eq!(r.assert_ok()["Compute"]["GameLiftServiceSdkEndpoint"], "ws://gamelift:9080");
+}
