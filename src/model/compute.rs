@@ -699,6 +699,41 @@ impl World {
         Ok(())
     }
 
+    /// The fleet (or one of its locations) is going away: its game-server processes are shut
+    /// down (their sockets closed, their game sessions ended with `reason`) and its computes
+    /// deregistered, with their auth tokens.
+    pub(crate) fn shut_down_hosts(
+        &mut self,
+        fleet_id: &str,
+        location: Option<&str>,
+        now: Now,
+        reason: Option<GameSessionStatusReason>,
+    ) {
+        let in_scope = |loc: &str| location.is_none_or(|l| l == loc);
+        let pids: Vec<Arc<str>> = self
+            .hosts
+            .processes
+            .get(fleet_id)
+            .map(|m| m.values().filter(|p| in_scope(&p.location)).map(|p| p.pid.clone()).collect())
+            .unwrap_or_default();
+        for pid in pids {
+            self.hosts.send(fleet_id, &pid, ProcessMessage::Close);
+            self.end_process(fleet_id, &pid, now, reason);
+        }
+        let names: Vec<Arc<str>> = self
+            .hosts
+            .computes
+            .get(fleet_id)
+            .map(|m| m.values().filter(|c| in_scope(&c.location)).map(|c| c.name.clone()).collect())
+            .unwrap_or_default();
+        if let Some(m) = self.hosts.computes.get_mut(fleet_id) {
+            for name in &names {
+                m.remove(name);
+            }
+        }
+        self.hosts.tokens.retain(|_, t| !(*t.fleet_id == *fleet_id && names.contains(&t.compute)));
+    }
+
     /// Takes the messages queued for processes.
     pub fn take_outbox(&mut self) -> Vec<Outgoing> {
         std::mem::take(&mut self.hosts.outbox)

@@ -484,6 +484,7 @@ impl World {
         let message = format!("A request to delete fleet {id} was initiated.");
         fleet.record(FleetEventCode::FleetDeleted, message, now.wall_ms);
         self.interrupt_game_sessions(sessions, now);
+        self.shut_down_hosts(&id, None, now, Some(GameSessionStatusReason::Interrupted));
         let after = self.settings.instance_activation_delay;
         self.schedule(now.at + after, Timer::Fleet(FleetTimer::FleetGone { fleet: id }));
         Ok(())
@@ -700,6 +701,7 @@ impl World {
         let Some(fleet) = self.fleets.get_mut(&id) else { return Err(fleet_not_found(&id)) };
         let mut keys = Vec::with_capacity(idxs.len());
         let mut gone = Vec::new();
+        let mut gone_names = Vec::new();
         for i in idxs {
             let loc = &mut fleet.locations[i];
             keys.push(loc.key);
@@ -713,9 +715,13 @@ impl World {
             }
             let message = format!("Location {} of fleet {id} changed state to DELETING.", loc.name);
             gone.push(loc.key);
+            gone_names.push(loc.name.clone());
             fleet.record(FleetEventCode::LocationStateDeleting, message, now.wall_ms);
         }
         self.interrupt_game_sessions(sessions, now);
+        for name in &gone_names {
+            self.shut_down_hosts(&id, Some(name), now, Some(GameSessionStatusReason::Interrupted));
+        }
         let after = self.settings.instance_activation_delay;
         for key in gone {
             let timer = FleetTimer::LocationGone {

@@ -430,3 +430,22 @@ async fn every_sdk_action_gets_its_reply_shape_and_update_pushes_arrive() {
     assert_eq!(push["GameSession"]["GameSessionId"], gs_id.as_str());
     assert_eq!(push["GameSession"]["GameProperties"], serde_json::json!({ "mode": "ctf" }));
 }
+
+#[tokio::test]
+async fn delete_fleet_shuts_its_game_servers_down() {
+    let emu = Emulator::start().await;
+    let client = emu.client();
+    let (fleet, params) = anywhere_fleet(&client, "custom-gone", None).await;
+    let mut server = GameServer::connect(&params, None).await.expect("connect");
+    server.process_ready(7020).await.expect("ProcessReady");
+    let gs_id = create_session(&client, &fleet, "custom-gone").await;
+    expect_push(&mut server, "CreateGameSession").await;
+    server.activate_game_session(&gs_id).await.expect("activate");
+    wait_for_status(&client, &gs_id, GameSessionStatus::Active, LIFECYCLE_TIMEOUT).await;
+    ok(client.delete_fleet().fleet_id(&fleet).send().await, "DeleteFleet");
+    let ended = wait_for_status(&client, &gs_id, GameSessionStatus::Terminated, LIFECYCLE_TIMEOUT).await;
+    assert_eq!(ended.status_reason(), Some(&GameSessionStatusReason::Interrupted));
+    // The emulator closes the process's socket.
+    let closed = server.next_push(PUSH_TIMEOUT).await;
+    assert!(closed.is_err(), "expected the socket to close, got {closed:?}");
+}
