@@ -105,6 +105,24 @@ async fn expect_push(server: &mut GameServer, action: &str) -> Value {
     push
 }
 
+/// An Anywhere fleet with one ready process hosting one ACTIVE game session.
+async fn hosted_active_session(
+    emu: &Emulator,
+    location: &str,
+    port: u16,
+) -> (Client, String, GameServer, String) {
+    let client = emu.client();
+    let (fleet, params) = anywhere_fleet(&client, location, None).await;
+    let mut server = GameServer::connect(&params, None).await.expect("connect");
+    server.process_ready(port).await.expect("ProcessReady");
+    let gs_id = create_session(&client, &fleet, location).await;
+    expect_push(&mut server, "CreateGameSession").await;
+    let reply = server.activate_game_session(&gs_id).await.expect("ActivateGameSession");
+    assert_eq!(reply["StatusCode"], 200, "{reply}");
+    wait_for_status(&client, &gs_id, GameSessionStatus::Active, LIFECYCLE_TIMEOUT).await;
+    (client, fleet, server, gs_id)
+}
+
 /// The whole loop of the issue: backend and game server working together.
 async fn full_loop(emu: &Emulator, trusted_cert: Option<String>) {
     let client = emu.client();
@@ -233,14 +251,7 @@ async fn game_session_not_activated_in_time_is_terminated() {
 #[tokio::test]
 async fn dropped_connection_ends_the_session_after_the_grace_period() {
     let emu = Emulator::start_with_args(&["--process-reconnect-grace", "300ms"]).await;
-    let client = emu.client();
-    let (fleet, params) = anywhere_fleet(&client, "custom-drop", None).await;
-    let mut server = GameServer::connect(&params, None).await.expect("connect");
-    server.process_ready(7001).await.expect("ProcessReady");
-    let gs_id = create_session(&client, &fleet, "custom-drop").await;
-    expect_push(&mut server, "CreateGameSession").await;
-    server.activate_game_session(&gs_id).await.expect("activate");
-    wait_for_status(&client, &gs_id, GameSessionStatus::Active, LIFECYCLE_TIMEOUT).await;
+    let (client, _fleet, server, gs_id) = hosted_active_session(&emu, "custom-drop", 7001).await;
     server.vanish();
     wait_for_status(&client, &gs_id, GameSessionStatus::Terminated, LIFECYCLE_TIMEOUT).await;
 }
@@ -346,14 +357,7 @@ async fn unhealthy_process_gets_no_new_sessions() {
 #[tokio::test]
 async fn every_sdk_action_gets_its_reply_shape_and_update_pushes_arrive() {
     let emu = Emulator::start().await;
-    let client = emu.client();
-    let (fleet, params) = anywhere_fleet(&client, "custom-actions", None).await;
-    let mut server = GameServer::connect(&params, None).await.expect("connect");
-    server.process_ready(7010).await.expect("ProcessReady");
-    let gs_id = create_session(&client, &fleet, "custom-actions").await;
-    expect_push(&mut server, "CreateGameSession").await;
-    server.activate_game_session(&gs_id).await.expect("activate");
-    wait_for_status(&client, &gs_id, GameSessionStatus::Active, LIFECYCLE_TIMEOUT).await;
+    let (client, _fleet, mut server, gs_id) = hosted_active_session(&emu, "custom-actions", 7010).await;
 
     // UpdatePlayerSessionCreationPolicy changes the session's policy.
     let r = server
@@ -434,14 +438,7 @@ async fn every_sdk_action_gets_its_reply_shape_and_update_pushes_arrive() {
 #[tokio::test]
 async fn delete_fleet_shuts_its_game_servers_down() {
     let emu = Emulator::start().await;
-    let client = emu.client();
-    let (fleet, params) = anywhere_fleet(&client, "custom-gone", None).await;
-    let mut server = GameServer::connect(&params, None).await.expect("connect");
-    server.process_ready(7020).await.expect("ProcessReady");
-    let gs_id = create_session(&client, &fleet, "custom-gone").await;
-    expect_push(&mut server, "CreateGameSession").await;
-    server.activate_game_session(&gs_id).await.expect("activate");
-    wait_for_status(&client, &gs_id, GameSessionStatus::Active, LIFECYCLE_TIMEOUT).await;
+    let (client, fleet, mut server, gs_id) = hosted_active_session(&emu, "custom-gone", 7020).await;
     ok(client.delete_fleet().fleet_id(&fleet).send().await, "DeleteFleet");
     let ended = wait_for_status(&client, &gs_id, GameSessionStatus::Terminated, LIFECYCLE_TIMEOUT).await;
     assert_eq!(ended.status_reason(), Some(&GameSessionStatusReason::Interrupted));
