@@ -91,40 +91,45 @@ fn status_filter(s: Option<&str>) -> ApiResult<Option<GameSessionStatus>> {
     }
 }
 
-/// DescribeGameSessions.
-pub(crate) fn describe_game_sessions(
+/// One page of the game sessions DescribeGameSessions(Details) selects, each turned into an output item by `item` inside
+/// the same critical section, and the NextToken.
+fn describe_page<T>(
     em: &Emulator,
-    input: dto::DescribeGameSessionsInput,
-) -> ApiResult<dto::DescribeGameSessionsOutput> {
-    let status = status_filter(input.status_filter.as_deref())?;
-    let after = input.next_token.as_deref().map(|t| paging::decode(GAME_SESSIONS_TOKEN, t)).transpose()?;
+    sel: dto::DescribeGameSessionsInput,
+    item: impl Fn(&model::GameSession) -> T,
+) -> ApiResult<(Vec<T>, Option<String>)> {
+    let status = status_filter(sel.status_filter.as_deref())?;
+    let after = sel.next_token.as_deref().map(|t| paging::decode(GAME_SESSIONS_TOKEN, t)).transpose()?;
     em.with_world(|w, _| {
-        if let Some(id) = input.game_session_id.as_deref() {
-            if input.fleet_id.is_some() || input.alias_id.is_some() {
+        if let Some(id) = sel.game_session_id.as_deref() {
+            if sel.fleet_id.is_some() || sel.alias_id.is_some() {
                 return Err(ApiError::InvalidRequest(
                     "Specify either a GameSessionId, or a FleetId or AliasId, but not both.".into(),
                 ));
             }
             let s = w.game_session_by_id(id)?;
             let keep = status.is_none_or(|st| s.status == st);
-            return Ok(dto::DescribeGameSessionsOutput {
-                game_sessions: Some(if keep { vec![game_session_dto(s)] } else { Vec::new() }),
-                next_token: None,
-            });
+            return Ok((if keep { vec![item(s)] } else { Vec::new() }, None));
         }
-        let fleet = w.target_fleet(input.fleet_id.as_deref(), input.alias_id.as_deref())?;
+        let fleet = w.target_fleet(sel.fleet_id.as_deref(), sel.alias_id.as_deref())?;
         let q = GameSessionQuery {
-            location: input.location.as_deref(),
+            location: sel.location.as_deref(),
             status,
             after,
-            limit: super::page_size(input.limit),
+            limit: super::page_size(sel.limit),
         };
         let (page, next) = w.list_game_sessions(fleet, &q);
-        Ok(dto::DescribeGameSessionsOutput {
-            game_sessions: Some(page.into_iter().map(game_session_dto).collect()),
-            next_token: next.map(|n| paging::encode(GAME_SESSIONS_TOKEN, n)),
-        })
+        Ok((page.into_iter().map(item).collect(), next.map(|n| paging::encode(GAME_SESSIONS_TOKEN, n))))
     })
+}
+
+/// DescribeGameSessions.
+pub(crate) fn describe_game_sessions(
+    em: &Emulator,
+    input: dto::DescribeGameSessionsInput,
+) -> ApiResult<dto::DescribeGameSessionsOutput> {
+    let (sessions, next_token) = describe_page(em, input, game_session_dto)?;
+    Ok(dto::DescribeGameSessionsOutput { game_sessions: Some(sessions), next_token })
 }
 
 /// DescribeGameSessionDetails: DescribeGameSessions plus each session's protection policy.
@@ -132,37 +137,21 @@ pub(crate) fn describe_game_session_details(
     em: &Emulator,
     input: dto::DescribeGameSessionDetailsInput,
 ) -> ApiResult<dto::DescribeGameSessionDetailsOutput> {
-    let out = describe_game_sessions(
-        em,
-        dto::DescribeGameSessionsInput {
-            fleet_id: input.fleet_id,
-            game_session_id: input.game_session_id,
-            alias_id: input.alias_id,
-            location: input.location,
-            status_filter: input.status_filter,
-            limit: input.limit,
-            next_token: input.next_token,
-        },
-    )?;
-    em.with_world(|w, _| {
-        let details = out
-            .game_sessions
-            .unwrap_or_default()
-            .into_iter()
-            .map(|gs| {
-                let protection = gs
-                    .game_session_id
-                    .as_deref()
-                    .and_then(|id| w.game_session_by_id(id).ok())
-                    .map(|s| dto::ProtectionPolicy::from_wire(s.protection.as_str()));
-                dto::GameSessionDetail { game_session: Some(gs), protection_policy: protection }
-            })
-            .collect();
-        Ok(dto::DescribeGameSessionDetailsOutput {
-            game_session_details: Some(details),
-            next_token: out.next_token,
-        })
-    })
+    // The same members as DescribeGameSessionsInput.
+    let sel = dto::DescribeGameSessionsInput {
+        game_session_id: input.game_session_id,
+        fleet_id: input.fleet_id,
+        alias_id: input.alias_id,
+        location: input.location,
+        status_filter: input.status_filter,
+        limit: input.limit,
+        next_token: input.next_token,
+    };
+    let (details, next_token) = describe_page(em, sel, |s| dto::GameSessionDetail {
+        game_session: Some(game_session_dto(s)),
+        protection_policy: Some(dto::ProtectionPolicy::from_wire(s.protection.as_str())),
+    })?;
+    Ok(dto::DescribeGameSessionDetailsOutput { game_session_details: Some(details), next_token })
 }
 
 /// UpdateGameSession.
