@@ -343,20 +343,7 @@ impl World {
             let c = self.compute(fleet_id, name_or_arn)?;
             (c.fleet_id.clone(), c.name.clone())
         };
-        let pids: Vec<Arc<str>> = self
-            .hosts
-            .processes
-            .get(&fleet_id)
-            .map(|m| m.values().filter(|p| p.compute == name).map(|p| p.pid.clone()).collect())
-            .unwrap_or_default();
-        for pid in pids {
-            self.hosts.send(&fleet_id, &pid, ProcessMessage::Close);
-            self.end_process(&fleet_id, &pid, now, None);
-        }
-        if let Some(m) = self.hosts.computes.get_mut(&fleet_id) {
-            m.remove(&name);
-        }
-        self.hosts.tokens.retain(|_, t| !(t.fleet_id == fleet_id && t.compute == name));
+        self.remove_computes(&fleet_id, &[name], now, None);
         Ok(())
     }
 
@@ -710,24 +697,37 @@ impl World {
         reason: Option<GameSessionStatusReason>,
     ) {
         let in_scope = |loc: &str| location.is_none_or(|l| l == loc);
-        let pids: Vec<Arc<str>> = self
-            .hosts
-            .processes
-            .get(fleet_id)
-            .map(|m| m.values().filter(|p| in_scope(&p.location)).map(|p| p.pid.clone()).collect())
-            .unwrap_or_default();
-        for pid in pids {
-            self.hosts.send(fleet_id, &pid, ProcessMessage::Close);
-            self.end_process(fleet_id, &pid, now, reason);
-        }
         let names: Vec<Arc<str>> = self
             .hosts
             .computes
             .get(fleet_id)
             .map(|m| m.values().filter(|c| in_scope(&c.location)).map(|c| c.name.clone()).collect())
             .unwrap_or_default();
+        self.remove_computes(fleet_id, &names, now, reason);
+    }
+
+    /// Deregisters computes of a fleet: the processes on them are told to close and end (their
+    /// game sessions with `reason`, unless TerminateGameSession chose one), and their auth tokens
+    /// stop working.
+    fn remove_computes(
+        &mut self,
+        fleet_id: &str,
+        names: &[Arc<str>],
+        now: Now,
+        reason: Option<GameSessionStatusReason>,
+    ) {
+        let pids: Vec<Arc<str>> = self
+            .hosts
+            .processes
+            .get(fleet_id)
+            .map(|m| m.values().filter(|p| names.contains(&p.compute)).map(|p| p.pid.clone()).collect())
+            .unwrap_or_default();
+        for pid in pids {
+            self.hosts.send(fleet_id, &pid, ProcessMessage::Close);
+            self.end_process(fleet_id, &pid, now, reason);
+        }
         if let Some(m) = self.hosts.computes.get_mut(fleet_id) {
-            for name in &names {
+            for name in names {
                 m.remove(name);
             }
         }
