@@ -762,7 +762,7 @@ mod tests {
 
     use super::*;
     use crate::model::fleet::{ComputeType, FleetSpec, RuntimeConfig};
-    use crate::model::{CreateGameSession, GameSessionStatus, Settings};
+    use crate::model::{CreateGameSession, GameSessionStatus, PlayerSessionStatus, Settings};
 
     const P1: ProcessKey<'static> = ProcessKey { fleet: "fleet-any", pid: "p1" };
 
@@ -877,6 +877,48 @@ mod tests {
         w.disconnect_process(t, P1, 2);
         w.advance(t.after(Duration::from_secs(10)));
         assert!(w.process(P1).is_none());
+        assert_eq!(w.game_session(seq).unwrap().status, GameSessionStatus::Terminated);
+    }
+
+    #[test]
+    fn a_process_acts_only_on_the_game_session_it_hosts_and_its_players() {
+        let mut w = world();
+        let t = now();
+        let p2 = ProcessKey { fleet: "fleet-any", pid: "p2" };
+        for (key, conn) in [(P1, 1), (p2, 2)] {
+            w.connect_process(t, key, "c1", conn, "Go").unwrap();
+            w.server_process(key).unwrap().activate_server_process(Some(7000), Vec::new()).unwrap();
+        }
+        let seq = create(&mut w, t).unwrap();
+        let id = w.game_session(seq).unwrap().arn.to_string();
+        let host = w.game_session(seq).and_then(|s| match &s.host {
+            Host::Process { pid, .. } => Some(pid.to_string()),
+            _ => None,
+        });
+        let (host, other) = if host.as_deref() == Some("p1") { (P1, p2) } else { (p2, P1) };
+        let e = w.server_process(other).unwrap().activate_game_session(t, &id).unwrap_err();
+        assert_eq!(e.code(), "InvalidRequestException");
+        w.server_process(host).unwrap().activate_game_session(t, &id).unwrap();
+        let e = w.server_process(host).unwrap().activate_game_session(t, &id).unwrap_err();
+        assert_eq!(e.code(), "InvalidGameSessionStatusException");
+
+        let ps = w.create_player_sessions(t, &id, vec![("player-1".into(), None)]).unwrap()[0];
+        let ps_id = w.player_sessions.get(&ps).unwrap().id.to_string();
+        let e = w.server_process(other).unwrap().accept_player_session(&id, &ps_id).unwrap_err();
+        assert_eq!(e.code(), "InvalidRequestException");
+        w.server_process(host).unwrap().accept_player_session(&id, &ps_id).unwrap();
+        assert_eq!(w.player_session_by_id(&ps_id).unwrap().status, PlayerSessionStatus::Active);
+        w.server_process(host).unwrap().remove_player_session(t, &id, &ps_id).unwrap();
+        assert_eq!(w.player_session_by_id(&ps_id).unwrap().status, PlayerSessionStatus::Completed);
+
+        w.server_process(host)
+            .unwrap()
+            .update_player_session_creation_policy(&id, PlayerSessionCreationPolicy::DenyAll)
+            .unwrap();
+        assert_eq!(w.game_session(seq).unwrap().policy, PlayerSessionCreationPolicy::DenyAll);
+        w.server_process(host).unwrap().terminate_server_process(t).unwrap();
+        assert!(w.process(host).is_none());
+        assert_eq!(w.server_process(host).err().map(|e| e.code()), Some("NotFoundException"));
         assert_eq!(w.game_session(seq).unwrap().status, GameSessionStatus::Terminated);
     }
 
