@@ -7,8 +7,6 @@
 //! 400 (500 for `InternalServiceException`), `x-amzn-ErrorType` on JSON only. Nothing a client
 //! sends can produce a panic, an HTML page or a hang.
 
-pub mod codec;
-
 use std::time::Instant;
 
 use axum::Router;
@@ -19,10 +17,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 
+use crate::codec::Codec;
 use crate::error::ApiError;
 use crate::ops::{self, Output};
 use crate::state::Emulator;
-use codec::Codec;
 
 const REQUEST_ID: &str = "x-amzn-requestid";
 const SMITHY_PROTOCOL: &str = "smithy-protocol";
