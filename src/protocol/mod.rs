@@ -3,7 +3,7 @@
 //! under `/_emulator/`.
 //!
 //! Every response carries `x-amzn-RequestId`. Errors use the envelope every SDK parses
-//! (api-ground-truth §1.6.3): `__type` plus `message`/`Message` in the request's codec, status
+//! (docs/wire-facts.md §3): `__type` plus `message`/`Message` in the request's codec, status
 //! 400 (500 for `InternalServiceException`), `x-amzn-ErrorType` on JSON only. Nothing a client
 //! sends can produce a panic, an HTML page or a hang.
 

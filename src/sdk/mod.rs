@@ -5,8 +5,8 @@
 //! Every frame is one JSON object. Requests from the SDK carry `Action` and `RequestId`; the
 //! reply echoes both with `StatusCode` (200, or 4xx/5xx with `ErrorMessage`) and any result
 //! fields at the top level. Pushes from the emulator (`CreateGameSession`, `UpdateGameSession`,
-//! `TerminateProcess`) carry a fresh `RequestId` and `StatusCode` 200. See
-//! ../shared/research/server-sdk-protocol.md for what each SDK expects.
+//! `TerminateProcess`) carry a fresh `RequestId` and `StatusCode` 200. See docs/wire-facts.md §6
+//! for what the SDKs expect.
 //!
 //! This module only translates: every rule lives in `model::compute` and friends, reached
 //! through `Emulator::with_world`; messages the model queues for processes come back through
