@@ -130,7 +130,12 @@ async fn operations_outside_the_table_answer_unsupported_and_the_rest_are_served
         for proto in [Proto::Json, Proto::Cbor] {
             let r = api.call(proto, op, json!({})).await;
             if IMPLEMENTED.contains(op) {
-                assert_ne!(r.error_type(), "UnsupportedOperationException", "{op} over {proto:?}: {}", r.body);
+                assert_ne!(
+                    r.error_type(),
+                    "UnsupportedOperationException",
+                    "{op} over {proto:?}: {}",
+                    r.body
+                );
             } else {
                 r.assert_error("UnsupportedOperationException");
                 assert!(r.message().contains(op), "{op} over {proto:?}: {}", r.body);
@@ -155,5 +160,8 @@ fn readme_table_lists_exactly_the_implemented_operations() {
     let mut implemented: Vec<String> =
         gamelift_emulator::ops::IMPLEMENTED.iter().map(|s| s.to_string()).collect();
     implemented.sort();
-    assert_eq!(listed, implemented, "README.md 'Supported operations' must list exactly the operations of ops::TABLE");
+    assert_eq!(
+        listed, implemented,
+        "README.md 'Supported operations' must list exactly the operations of ops::TABLE"
+    );
 }
