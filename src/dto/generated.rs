@@ -834,7 +834,7 @@ pub(crate) static PATTERN_36: LazyLock<Regex> = LazyLock::new(|| super::compile_
 /// Model pattern `[^\s]+`, matched against the whole value.
 pub(crate) static PATTERN_37: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"[^\s]+"#));
 /// Model pattern `[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\r\n\t]+`, matched against the whole value.
-pub(crate) static PATTERN_38: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\r\n\t]+"#));
+pub(crate) static PATTERN_38: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"[\u0020-\uD7FF\uE000-\uFFFD\x{10000}-\x{10FFFF}\r\n\t]+"#));
 /// Model pattern `[a-zA-Z0-9\(\)\.\-/_]+`, matched against the whole value.
 pub(crate) static PATTERN_39: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"[a-zA-Z0-9\(\)\.\-/_]+"#));
 /// Model pattern `[a-zA-Z0-9:/\-\*]+`, matched against the whole value.

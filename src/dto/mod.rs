@@ -363,6 +363,19 @@ mod tests {
     }
 
     #[test]
+    fn surrogate_pairs_in_model_patterns_mean_characters_beyond_the_bmp() {
+        // `LaunchTemplateSpecification.LaunchTemplateId` allows U+0020..U+D7FF, U+E000..U+FFFD
+        // and, written as the surrogate pair range \uD800\uDC00-\uDBFF\uDFFF, U+10000..U+10FFFF.
+        let spec = |id: &str| LaunchTemplateSpecification {
+            launch_template_id: Some(id.into()),
+            ..Default::default()
+        };
+        assert_eq!(spec("lt-0abc \u{1F3AE}\u{10FFFF}").validate(), Ok(()));
+        let err = spec("lt-\u{7}").validate().unwrap_err();
+        assert!(err.contains("launchTemplateId") && err.contains("regular expression"), "{err}");
+    }
+
+    #[test]
     fn patterns_match_the_whole_value() {
         let token = compile_pattern("[a-zA-Z0-9-]+");
         assert!(token.is_match("tok-1"));

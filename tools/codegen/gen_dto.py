@@ -77,6 +77,24 @@ def rust_str(s):
     return "r" + hashes + '"' + s + '"' + hashes
 
 
+SURROGATE_PAIR = re.compile(r"\\u(D[89AB][0-9A-F]{2})\\u(D[C-F][0-9A-F]{2})", re.IGNORECASE)
+
+
+def rust_regex(pattern):
+    """The model's pattern in the regex crate's syntax.
+
+    The model writes characters beyond the Basic Multilingual Plane as Java-style UTF-16
+    surrogate pairs (`\\uD800\\uDC00-\\uDBFF\\uDFFF`); Rust regexes work on code points and reject
+    surrogates, so each pair becomes the code point it encodes (`\\x{10000}-\\x{10FFFF}`).
+    """
+
+    def code_point(m):
+        high, low = int(m.group(1), 16), int(m.group(2), 16)
+        return "\\x{%X}" % (0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+
+    return SURROGATE_PAIR.sub(code_point, pattern)
+
+
 def reachable(model, ops, kinds=("input", "output", "errors")):
     shapes = model["shapes"]
     seen = set()
@@ -405,7 +423,7 @@ class Gen:
             head.append("/// Model pattern `%s`, matched against the whole value." % pat.replace("`", "'"))
             head.append(
                 "pub(crate) static %s: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(%s));"
-                % (st, rust_str(pat))
+                % (st, rust_str(rust_regex(pat)))
             )
         head.append("")
         head.append("/// Every pattern static, so a test can force them all to compile.")
