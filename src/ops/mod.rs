@@ -135,6 +135,34 @@ pub const IMPLEMENTED: [&str; TABLE.len()] = {
     names
 };
 
+// Two rows for one operation (the same handler twice, or two handlers of one input type) would
+// leave one of them unreachable: refuse to compile instead.
+const _: () = {
+    const fn same(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+    let mut i = 0;
+    while i < IMPLEMENTED.len() {
+        let mut j = i + 1;
+        while j < IMPLEMENTED.len() {
+            assert!(!same(IMPLEMENTED[i], IMPLEMENTED[j]), "an operation has two rows in operations![…]");
+            j += 1;
+        }
+        i += 1;
+    }
+};
+
 /// Runs operation `op` on `body`.
 pub fn dispatch(em: &Emulator, op: &str, codec: Codec, body: &[u8]) -> ApiResult<Output> {
     match TABLE.iter().find(|e| e.name == op) {
