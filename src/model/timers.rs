@@ -46,7 +46,6 @@ pub enum Timer {
     // Fleets
     /// A fleet, location or instance transition (see `fleet::FleetTimer`).
     Fleet(super::fleet::FleetTimer),
-    // (end of fleets)
 }
 
 /// The queue, ordered by (deadline, scheduling order): entries with equal deadlines come out in

@@ -104,7 +104,6 @@ pub struct World {
     pub(crate) tags: FxHashMap<String, Vec<(String, String)>>,
     /// Custom locations by name.
     pub(crate) custom_locations: FxHashMap<Arc<str>, super::location::CustomLocation>,
-    // (end of builds, scripts, tags, custom locations)
     /// Computes, auth tokens, game-server processes and the messages queued for them.
     pub(crate) hosts: super::compute::Hosts,
     next_seq: u64,
@@ -130,7 +129,6 @@ impl World {
             scripts: FxHashMap::default(),
             tags: FxHashMap::default(),
             custom_locations: FxHashMap::default(),
-            // (end of builds, scripts, tags, custom locations)
             hosts: super::compute::Hosts::default(),
             next_seq: 0,
             driver_target: None,
@@ -191,7 +189,6 @@ impl World {
                 Timer::HeartbeatMissed { fleet, pid, epoch } => self.heartbeat_missed(&fleet, &pid, epoch),
                 // Fleets
                 Timer::Fleet(t) => self.apply_fleet_timer(t, now),
-                // (end of fleets)
             }
         }
     }

@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::codec::Codec;
+use crate::codec::Codec;
 use super::{REQUEST_ID, request_id, respond};
 use crate::error::{ApiError, ApiResult};
 use crate::ops::control;
