@@ -167,37 +167,43 @@ pub(crate) static PATTERN_8: LazyLock<Regex> = LazyLock::new(|| super::compile_p
 pub(crate) static PATTERN_9: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"[a-zA-Z0-9-]+"#));
 /// Model pattern `^[A-Za-z0-9\-]+`, matched against the whole value.
 pub(crate) static PATTERN_10: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[A-Za-z0-9\-]+"#));
+/// Model pattern `[\s\S]*`, matched against the whole value.
+pub(crate) static PATTERN_11: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"[\s\S]*"#));
+/// Model pattern `[a-zA-Z0-9:_-]*(\.fifo)?`, matched against the whole value.
+pub(crate) static PATTERN_12: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"[a-zA-Z0-9:_-]*(\.fifo)?"#));
 /// Model pattern `^custom-[A-Za-z0-9\-]+`, matched against the whole value.
-pub(crate) static PATTERN_11: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^custom-[A-Za-z0-9\-]+"#));
+pub(crate) static PATTERN_13: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^custom-[A-Za-z0-9\-]+"#));
 /// Model pattern `[a-zA-Z0-9:/-]+`, matched against the whole value.
-pub(crate) static PATTERN_12: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"[a-zA-Z0-9:/-]+"#));
+pub(crate) static PATTERN_14: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"[a-zA-Z0-9:/-]+"#));
 /// Model pattern `^[0-9]+\.(?:x|[0-9]+)$`, matched against the whole value.
-pub(crate) static PATTERN_13: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[0-9]+\.(?:x|[0-9]+)$"#));
+pub(crate) static PATTERN_15: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[0-9]+\.(?:x|[0-9]+)$"#));
+/// Model pattern `[a-zA-Z0-9-]+|^arn:.*:gamesessionqueue\/[a-zA-Z0-9-]+`, matched against the whole value.
+pub(crate) static PATTERN_16: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"[a-zA-Z0-9-]+|^arn:.*:gamesessionqueue\/[a-zA-Z0-9-]+"#));
 /// Model pattern `^custom-[A-Za-z0-9\-]+|^arn:.*:location\/custom-\S+`, matched against the whole value.
-pub(crate) static PATTERN_14: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^custom-[A-Za-z0-9\-]+|^arn:.*:location\/custom-\S+"#));
+pub(crate) static PATTERN_17: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^custom-[A-Za-z0-9\-]+|^arn:.*:location\/custom-\S+"#));
 /// Model pattern `^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?$|^arn:.*:compute\/[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?`, matched against the whole value.
-pub(crate) static PATTERN_15: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?$|^arn:.*:compute\/[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?"#));
+pub(crate) static PATTERN_18: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?$|^arn:.*:compute\/[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?"#));
 /// Model pattern `[a-zA-Z0-9\.-]+`, matched against the whole value.
-pub(crate) static PATTERN_16: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"[a-zA-Z0-9\.-]+"#));
+pub(crate) static PATTERN_19: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"[a-zA-Z0-9\.-]+"#));
 /// Model pattern `^psess-\S+`, matched against the whole value.
-pub(crate) static PATTERN_17: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^psess-\S+"#));
+pub(crate) static PATTERN_20: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^psess-\S+"#));
 /// Model pattern `[^\s]+`, matched against the whole value.
-pub(crate) static PATTERN_18: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"[^\s]+"#));
+pub(crate) static PATTERN_21: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"[^\s]+"#));
 /// Model pattern `^[a-zA-Z0-9\-]+$|^arn:.*:containergroupdefinition\/[a-zA-Z0-9\-]+(:[0-9]+)?$`, matched against the whole value.
-pub(crate) static PATTERN_19: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[a-zA-Z0-9\-]+$|^arn:.*:containergroupdefinition\/[a-zA-Z0-9\-]+(:[0-9]+)?$"#));
+pub(crate) static PATTERN_22: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[a-zA-Z0-9\-]+$|^arn:.*:containergroupdefinition\/[a-zA-Z0-9\-]+(:[0-9]+)?$"#));
 /// Model pattern `^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?`, matched against the whole value.
-pub(crate) static PATTERN_20: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?"#));
+pub(crate) static PATTERN_23: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?"#));
 /// Model pattern `^[0-9a-zA-Z_\-\.]+`, matched against the whole value.
-pub(crate) static PATTERN_21: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[0-9a-zA-Z_\-\.]+"#));
+pub(crate) static PATTERN_24: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[0-9a-zA-Z_\-\.]+"#));
 /// Model pattern `^[0-9A-Fa-f\:\.]+`, matched against the whole value.
-pub(crate) static PATTERN_22: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[0-9A-Fa-f\:\.]+"#));
+pub(crate) static PATTERN_25: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[0-9A-Fa-f\:\.]+"#));
 /// Model pattern `^[a-z]*fleet-[a-zA-Z0-9\-]+`, matched against the whole value.
-pub(crate) static PATTERN_23: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[a-z]*fleet-[a-zA-Z0-9\-]+"#));
+pub(crate) static PATTERN_26: LazyLock<Regex> = LazyLock::new(|| super::compile_pattern(r#"^[a-z]*fleet-[a-zA-Z0-9\-]+"#));
 
 /// Every pattern static, so a test can force them all to compile.
 #[cfg(test)]
 pub(crate) fn all_patterns() -> Vec<&'static Regex> {
-    vec![&*PATTERN_0, &*PATTERN_1, &*PATTERN_2, &*PATTERN_3, &*PATTERN_4, &*PATTERN_5, &*PATTERN_6, &*PATTERN_7, &*PATTERN_8, &*PATTERN_9, &*PATTERN_10, &*PATTERN_11, &*PATTERN_12, &*PATTERN_13, &*PATTERN_14, &*PATTERN_15, &*PATTERN_16, &*PATTERN_17, &*PATTERN_18, &*PATTERN_19, &*PATTERN_20, &*PATTERN_21, &*PATTERN_22, &*PATTERN_23]
+    vec![&*PATTERN_0, &*PATTERN_1, &*PATTERN_2, &*PATTERN_3, &*PATTERN_4, &*PATTERN_5, &*PATTERN_6, &*PATTERN_7, &*PATTERN_8, &*PATTERN_9, &*PATTERN_10, &*PATTERN_11, &*PATTERN_12, &*PATTERN_13, &*PATTERN_14, &*PATTERN_15, &*PATTERN_16, &*PATTERN_17, &*PATTERN_18, &*PATTERN_19, &*PATTERN_20, &*PATTERN_21, &*PATTERN_22, &*PATTERN_23, &*PATTERN_24, &*PATTERN_25, &*PATTERN_26]
 }
 
 /// Smithy structure `Alias`.
@@ -1213,6 +1219,124 @@ pub struct CreateGameSessionOutput {
     pub game_session: Option<GameSession>,
 }
 
+/// Smithy structure `CreateGameSessionQueueInput`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateGameSessionQueueInput {
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    /// `Name` (required)
+    pub name: Option<String>,
+    #[serde(rename = "TimeoutInSeconds", default, skip_serializing_if = "Option::is_none")]
+    /// `TimeoutInSeconds`
+    pub timeout_in_seconds: Option<i32>,
+    #[serde(rename = "PlayerLatencyPolicies", default, skip_serializing_if = "Option::is_none")]
+    /// `PlayerLatencyPolicies`
+    pub player_latency_policies: Option<Vec<PlayerLatencyPolicy>>,
+    #[serde(rename = "Destinations", default, skip_serializing_if = "Option::is_none")]
+    /// `Destinations`
+    pub destinations: Option<Vec<GameSessionQueueDestination>>,
+    #[serde(rename = "FilterConfiguration", default, skip_serializing_if = "Option::is_none")]
+    /// `FilterConfiguration`
+    pub filter_configuration: Option<FilterConfiguration>,
+    #[serde(rename = "PriorityConfiguration", default, skip_serializing_if = "Option::is_none")]
+    /// `PriorityConfiguration`
+    pub priority_configuration: Option<PriorityConfiguration>,
+    #[serde(rename = "CustomEventData", default, skip_serializing_if = "Option::is_none")]
+    /// `CustomEventData`
+    pub custom_event_data: Option<String>,
+    #[serde(rename = "NotificationTarget", default, skip_serializing_if = "Option::is_none")]
+    /// `NotificationTarget`
+    pub notification_target: Option<String>,
+    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    /// `Tags`
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl Validate for CreateGameSessionQueueInput {
+    fn validate_at(&self, path_: &Path<'_>, v_: &mut Validator) {
+        {
+            let p_ = path_.field("name");
+            if let Some(x_) = &self.name {
+                v_.min_len(&p_, x_, 1, false);
+                v_.max_len(&p_, x_, 128, false);
+                v_.pattern(&p_, x_, &PATTERN_9, r#"[a-zA-Z0-9-]+"#, false);
+            } else {
+                v_.missing(&p_);
+            }
+        }
+        {
+            let p_ = path_.field("timeoutInSeconds");
+            if let Some(x_) = &self.timeout_in_seconds {
+                v_.min_value(&p_, i64::from(*x_), 0, false);
+            }
+        }
+        {
+            let p_ = path_.field("playerLatencyPolicies");
+            if let Some(x_) = &self.player_latency_policies {
+                for (n_, i0_) in x_.iter().enumerate() {
+                    let q0_ = p_.index(n_);
+                    i0_.validate_at(&q0_, v_);
+                }
+            }
+        }
+        {
+            let p_ = path_.field("destinations");
+            if let Some(x_) = &self.destinations {
+                for (n_, i0_) in x_.iter().enumerate() {
+                    let q0_ = p_.index(n_);
+                    i0_.validate_at(&q0_, v_);
+                }
+            }
+        }
+        {
+            let p_ = path_.field("filterConfiguration");
+            if let Some(x_) = &self.filter_configuration {
+                x_.validate_at(&p_, v_);
+            }
+        }
+        {
+            let p_ = path_.field("priorityConfiguration");
+            if let Some(x_) = &self.priority_configuration {
+                x_.validate_at(&p_, v_);
+            }
+        }
+        {
+            let p_ = path_.field("customEventData");
+            if let Some(x_) = &self.custom_event_data {
+                v_.min_len(&p_, x_, 0, false);
+                v_.max_len(&p_, x_, 256, false);
+                v_.pattern(&p_, x_, &PATTERN_11, r#"[\s\S]*"#, false);
+            }
+        }
+        {
+            let p_ = path_.field("notificationTarget");
+            if let Some(x_) = &self.notification_target {
+                v_.min_len(&p_, x_, 0, false);
+                v_.max_len(&p_, x_, 300, false);
+                v_.pattern(&p_, x_, &PATTERN_12, r#"[a-zA-Z0-9:_-]*(\.fifo)?"#, false);
+            }
+        }
+        {
+            let p_ = path_.field("tags");
+            if let Some(x_) = &self.tags {
+                v_.min_items(&p_, x_.len(), 0);
+                v_.max_items(&p_, x_.len(), 200);
+                for (n_, i0_) in x_.iter().enumerate() {
+                    let q0_ = p_.index(n_);
+                    i0_.validate_at(&q0_, v_);
+                }
+            }
+        }
+    }
+}
+
+/// Smithy structure `CreateGameSessionQueueOutput`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateGameSessionQueueOutput {
+    #[serde(rename = "GameSessionQueue", default, skip_serializing_if = "Option::is_none")]
+    /// `GameSessionQueue`
+    pub game_session_queue: Option<GameSessionQueue>,
+}
+
 /// Smithy structure `CreateLocationInput`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateLocationInput {
@@ -1231,7 +1355,7 @@ impl Validate for CreateLocationInput {
             if let Some(x_) = &self.location_name {
                 v_.min_len(&p_, x_, 8, false);
                 v_.max_len(&p_, x_, 64, false);
-                v_.pattern(&p_, x_, &PATTERN_11, r#"^custom-[A-Za-z0-9\-]+"#, false);
+                v_.pattern(&p_, x_, &PATTERN_13, r#"^custom-[A-Za-z0-9\-]+"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -1279,7 +1403,7 @@ impl Validate for CreatePlayerSessionInput {
             if let Some(x_) = &self.game_session_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(&p_, x_, &PATTERN_12, r#"[a-zA-Z0-9:/-]+"#, false);
+                v_.pattern(&p_, x_, &PATTERN_14, r#"[a-zA-Z0-9:/-]+"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -1332,7 +1456,7 @@ impl Validate for CreatePlayerSessionsInput {
             if let Some(x_) = &self.game_session_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(&p_, x_, &PATTERN_12, r#"[a-zA-Z0-9:/-]+"#, false);
+                v_.pattern(&p_, x_, &PATTERN_14, r#"[a-zA-Z0-9:/-]+"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -1434,7 +1558,7 @@ impl Validate for CreateScriptInput {
             let p_ = path_.field("nodeJsVersion");
             if let Some(x_) = &self.node_js_version {
                 v_.max_len(&p_, x_, 16, false);
-                v_.pattern(&p_, x_, &PATTERN_13, r#"^[0-9]+\.(?:x|[0-9]+)$"#, false);
+                v_.pattern(&p_, x_, &PATTERN_15, r#"^[0-9]+\.(?:x|[0-9]+)$"#, false);
             }
         }
     }
@@ -1568,6 +1692,34 @@ pub struct DeleteFleetLocationsOutput {
     pub location_states: Option<Vec<LocationState>>,
 }
 
+/// Smithy structure `DeleteGameSessionQueueInput`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteGameSessionQueueInput {
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    /// `Name` (required)
+    pub name: Option<String>,
+}
+
+impl Validate for DeleteGameSessionQueueInput {
+    fn validate_at(&self, path_: &Path<'_>, v_: &mut Validator) {
+        {
+            let p_ = path_.field("name");
+            if let Some(x_) = &self.name {
+                v_.min_len(&p_, x_, 1, false);
+                v_.max_len(&p_, x_, 256, false);
+                v_.pattern(&p_, x_, &PATTERN_16, r#"[a-zA-Z0-9-]+|^arn:.*:gamesessionqueue\/[a-zA-Z0-9-]+"#, false);
+            } else {
+                v_.missing(&p_);
+            }
+        }
+    }
+}
+
+/// Smithy structure `DeleteGameSessionQueueOutput`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeleteGameSessionQueueOutput {
+}
+
 /// Smithy structure `DeleteLocationInput`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteLocationInput {
@@ -1583,7 +1735,7 @@ impl Validate for DeleteLocationInput {
             if let Some(x_) = &self.location_name {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 128, false);
-                v_.pattern(&p_, x_, &PATTERN_14, r#"^custom-[A-Za-z0-9\-]+|^arn:.*:location\/custom-\S+"#, false);
+                v_.pattern(&p_, x_, &PATTERN_17, r#"^custom-[A-Za-z0-9\-]+|^arn:.*:location\/custom-\S+"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -1644,7 +1796,7 @@ impl Validate for DeregisterComputeInput {
             let p_ = path_.field("computeName");
             if let Some(x_) = &self.compute_name {
                 v_.max_len(&p_, x_, 1024, false);
-                v_.pattern(&p_, x_, &PATTERN_15, r#"^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?$|^arn:.*:compute\/[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?"#, false);
+                v_.pattern(&p_, x_, &PATTERN_18, r#"^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?$|^arn:.*:compute\/[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -1742,7 +1894,7 @@ impl Validate for DescribeComputeInput {
             let p_ = path_.field("computeName");
             if let Some(x_) = &self.compute_name {
                 v_.max_len(&p_, x_, 1024, false);
-                v_.pattern(&p_, x_, &PATTERN_15, r#"^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?$|^arn:.*:compute\/[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?"#, false);
+                v_.pattern(&p_, x_, &PATTERN_18, r#"^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?$|^arn:.*:compute\/[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -2240,7 +2392,7 @@ impl Validate for DescribeGameSessionDetailsInput {
             if let Some(x_) = &self.game_session_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(&p_, x_, &PATTERN_12, r#"[a-zA-Z0-9:/-]+"#, false);
+                v_.pattern(&p_, x_, &PATTERN_14, r#"[a-zA-Z0-9:/-]+"#, false);
             }
         }
         {
@@ -2291,6 +2443,91 @@ pub struct DescribeGameSessionDetailsOutput {
     pub next_token: Option<String>,
 }
 
+/// Smithy structure `DescribeGameSessionPlacementInput`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeGameSessionPlacementInput {
+    #[serde(rename = "PlacementId", default, skip_serializing_if = "Option::is_none")]
+    /// `PlacementId` (required)
+    pub placement_id: Option<String>,
+}
+
+impl Validate for DescribeGameSessionPlacementInput {
+    fn validate_at(&self, path_: &Path<'_>, v_: &mut Validator) {
+        {
+            let p_ = path_.field("placementId");
+            if let Some(x_) = &self.placement_id {
+                v_.min_len(&p_, x_, 1, false);
+                v_.max_len(&p_, x_, 48, false);
+                v_.pattern(&p_, x_, &PATTERN_9, r#"[a-zA-Z0-9-]+"#, false);
+            } else {
+                v_.missing(&p_);
+            }
+        }
+    }
+}
+
+/// Smithy structure `DescribeGameSessionPlacementOutput`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeGameSessionPlacementOutput {
+    #[serde(rename = "GameSessionPlacement", default, skip_serializing_if = "Option::is_none")]
+    /// `GameSessionPlacement`
+    pub game_session_placement: Option<GameSessionPlacement>,
+}
+
+/// Smithy structure `DescribeGameSessionQueuesInput`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeGameSessionQueuesInput {
+    #[serde(rename = "Names", default, skip_serializing_if = "Option::is_none")]
+    /// `Names`
+    pub names: Option<Vec<String>>,
+    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
+    /// `Limit`
+    pub limit: Option<i32>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    /// `NextToken`
+    pub next_token: Option<String>,
+}
+
+impl Validate for DescribeGameSessionQueuesInput {
+    fn validate_at(&self, path_: &Path<'_>, v_: &mut Validator) {
+        {
+            let p_ = path_.field("names");
+            if let Some(x_) = &self.names {
+                for (n_, i0_) in x_.iter().enumerate() {
+                    let q0_ = p_.index(n_);
+                    v_.min_len(&q0_, i0_, 1, false);
+                    v_.max_len(&q0_, i0_, 256, false);
+                    v_.pattern(&q0_, i0_, &PATTERN_16, r#"[a-zA-Z0-9-]+|^arn:.*:gamesessionqueue\/[a-zA-Z0-9-]+"#, false);
+                }
+            }
+        }
+        {
+            let p_ = path_.field("limit");
+            if let Some(x_) = &self.limit {
+                v_.min_value(&p_, i64::from(*x_), 1, false);
+            }
+        }
+        {
+            let p_ = path_.field("nextToken");
+            if let Some(x_) = &self.next_token {
+                v_.min_len(&p_, x_, 1, false);
+                v_.max_len(&p_, x_, 1024, false);
+            }
+        }
+    }
+}
+
+/// Smithy structure `DescribeGameSessionQueuesOutput`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeGameSessionQueuesOutput {
+    #[serde(rename = "GameSessionQueues", default, skip_serializing_if = "Option::is_none")]
+    /// `GameSessionQueues`
+    pub game_session_queues: Option<Vec<GameSessionQueue>>,
+    #[serde(rename = "NextToken", default, skip_serializing_if = "Option::is_none")]
+    /// `NextToken`
+    pub next_token: Option<String>,
+}
+
 /// Smithy structure `DescribeGameSessionsInput`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeGameSessionsInput {
@@ -2332,7 +2569,7 @@ impl Validate for DescribeGameSessionsInput {
             if let Some(x_) = &self.game_session_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(&p_, x_, &PATTERN_12, r#"[a-zA-Z0-9:/-]+"#, false);
+                v_.pattern(&p_, x_, &PATTERN_14, r#"[a-zA-Z0-9:/-]+"#, false);
             }
         }
         {
@@ -2418,7 +2655,7 @@ impl Validate for DescribeInstancesInput {
         {
             let p_ = path_.field("instanceId");
             if let Some(x_) = &self.instance_id {
-                v_.pattern(&p_, x_, &PATTERN_16, r#"[a-zA-Z0-9\.-]+"#, false);
+                v_.pattern(&p_, x_, &PATTERN_19, r#"[a-zA-Z0-9\.-]+"#, false);
             }
         }
         {
@@ -2486,7 +2723,7 @@ impl Validate for DescribePlayerSessionsInput {
             if let Some(x_) = &self.game_session_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(&p_, x_, &PATTERN_12, r#"[a-zA-Z0-9:/-]+"#, false);
+                v_.pattern(&p_, x_, &PATTERN_14, r#"[a-zA-Z0-9:/-]+"#, false);
             }
         }
         {
@@ -2499,7 +2736,7 @@ impl Validate for DescribePlayerSessionsInput {
         {
             let p_ = path_.field("playerSessionId");
             if let Some(x_) = &self.player_session_id {
-                v_.pattern(&p_, x_, &PATTERN_17, r#"^psess-\S+"#, false);
+                v_.pattern(&p_, x_, &PATTERN_20, r#"^psess-\S+"#, false);
             }
         }
         {
@@ -2594,6 +2831,36 @@ pub struct DescribeScriptOutput {
     #[serde(rename = "Script", default, skip_serializing_if = "Option::is_none")]
     /// `Script`
     pub script: Option<Script>,
+}
+
+/// Smithy structure `DesiredPlayerSession`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DesiredPlayerSession {
+    #[serde(rename = "PlayerId", default, skip_serializing_if = "Option::is_none")]
+    /// `PlayerId`
+    pub player_id: Option<String>,
+    #[serde(rename = "PlayerData", default, skip_serializing_if = "Option::is_none")]
+    /// `PlayerData`
+    pub player_data: Option<String>,
+}
+
+impl Validate for DesiredPlayerSession {
+    fn validate_at(&self, path_: &Path<'_>, v_: &mut Validator) {
+        {
+            let p_ = path_.field("playerId");
+            if let Some(x_) = &self.player_id {
+                v_.min_len(&p_, x_, 1, true);
+                v_.max_len(&p_, x_, 1024, true);
+            }
+        }
+        {
+            let p_ = path_.field("playerData");
+            if let Some(x_) = &self.player_data {
+                v_.min_len(&p_, x_, 1, false);
+                v_.max_len(&p_, x_, 2048, false);
+            }
+        }
+    }
 }
 
 /// Smithy structure `EC2InstanceCounts`.
@@ -4970,6 +5237,32 @@ impl<'de> Deserialize<'de> for EventCode {
     }
 }
 
+/// Smithy structure `FilterConfiguration`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FilterConfiguration {
+    #[serde(rename = "AllowedLocations", default, skip_serializing_if = "Option::is_none")]
+    /// `AllowedLocations`
+    pub allowed_locations: Option<Vec<String>>,
+}
+
+impl Validate for FilterConfiguration {
+    fn validate_at(&self, path_: &Path<'_>, v_: &mut Validator) {
+        {
+            let p_ = path_.field("allowedLocations");
+            if let Some(x_) = &self.allowed_locations {
+                v_.min_items(&p_, x_.len(), 1);
+                v_.max_items(&p_, x_.len(), 100);
+                for (n_, i0_) in x_.iter().enumerate() {
+                    let q0_ = p_.index(n_);
+                    v_.min_len(&q0_, i0_, 1, false);
+                    v_.max_len(&q0_, i0_, 64, false);
+                    v_.pattern(&q0_, i0_, &PATTERN_10, r#"^[A-Za-z0-9\-]+"#, false);
+                }
+            }
+        }
+    }
+}
+
 /// Smithy enum `FleetAction`; `Unknown` keeps a value outside the model so validation can name it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FleetAction {
@@ -5471,6 +5764,183 @@ pub struct GameSessionFullException {
     pub message: Option<String>,
 }
 
+/// Smithy structure `GameSessionPlacement`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GameSessionPlacement {
+    #[serde(rename = "PlacementId", default, skip_serializing_if = "Option::is_none")]
+    /// `PlacementId`
+    pub placement_id: Option<String>,
+    #[serde(rename = "GameSessionQueueName", default, skip_serializing_if = "Option::is_none")]
+    /// `GameSessionQueueName`
+    pub game_session_queue_name: Option<String>,
+    #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
+    /// `Status`
+    pub status: Option<GameSessionPlacementState>,
+    #[serde(rename = "GameProperties", default, skip_serializing_if = "Option::is_none")]
+    /// `GameProperties`
+    pub game_properties: Option<Vec<GameProperty>>,
+    #[serde(rename = "MaximumPlayerSessionCount", default, skip_serializing_if = "Option::is_none")]
+    /// `MaximumPlayerSessionCount`
+    pub maximum_player_session_count: Option<i32>,
+    #[serde(rename = "GameSessionName", default, skip_serializing_if = "Option::is_none")]
+    /// `GameSessionName`
+    pub game_session_name: Option<String>,
+    #[serde(rename = "GameSessionId", default, skip_serializing_if = "Option::is_none")]
+    /// `GameSessionId`
+    pub game_session_id: Option<String>,
+    #[serde(rename = "GameSessionArn", default, skip_serializing_if = "Option::is_none")]
+    /// `GameSessionArn`
+    pub game_session_arn: Option<String>,
+    #[serde(rename = "GameSessionRegion", default, skip_serializing_if = "Option::is_none")]
+    /// `GameSessionRegion`
+    pub game_session_region: Option<String>,
+    #[serde(rename = "PlayerLatencies", default, skip_serializing_if = "Option::is_none")]
+    /// `PlayerLatencies`
+    pub player_latencies: Option<Vec<PlayerLatency>>,
+    #[serde(rename = "StartTime", default, skip_serializing_if = "Option::is_none")]
+    /// `StartTime`
+    pub start_time: Option<Timestamp>,
+    #[serde(rename = "EndTime", default, skip_serializing_if = "Option::is_none")]
+    /// `EndTime`
+    pub end_time: Option<Timestamp>,
+    #[serde(rename = "IpAddress", default, skip_serializing_if = "Option::is_none")]
+    /// `IpAddress`
+    pub ip_address: Option<String>,
+    #[serde(rename = "DnsName", default, skip_serializing_if = "Option::is_none")]
+    /// `DnsName`
+    pub dns_name: Option<String>,
+    #[serde(rename = "Port", default, skip_serializing_if = "Option::is_none")]
+    /// `Port`
+    pub port: Option<i32>,
+    #[serde(rename = "PlacedPlayerSessions", default, skip_serializing_if = "Option::is_none")]
+    /// `PlacedPlayerSessions`
+    pub placed_player_sessions: Option<Vec<PlacedPlayerSession>>,
+    #[serde(rename = "GameSessionData", default, skip_serializing_if = "Option::is_none")]
+    /// `GameSessionData`
+    pub game_session_data: Option<String>,
+    #[serde(rename = "MatchmakerData", default, skip_serializing_if = "Option::is_none")]
+    /// `MatchmakerData`
+    pub matchmaker_data: Option<String>,
+    #[serde(rename = "PriorityConfigurationOverride", default, skip_serializing_if = "Option::is_none")]
+    /// `PriorityConfigurationOverride`
+    pub priority_configuration_override: Option<PriorityConfigurationOverride>,
+    #[serde(rename = "PlayerGatewayStatus", default, skip_serializing_if = "Option::is_none")]
+    /// `PlayerGatewayStatus`
+    pub player_gateway_status: Option<PlayerGatewayStatus>,
+}
+
+/// Smithy enum `GameSessionPlacementState`; `Unknown` keeps a value outside the model so validation can name it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum GameSessionPlacementState {
+    /// `PENDING`
+    Pending,
+    /// `FULFILLED`
+    Fulfilled,
+    /// `CANCELLED`
+    Cancelled,
+    /// `TIMED_OUT`
+    TimedOut,
+    /// `FAILED`
+    Failed,
+    /// A value the model does not list.
+    Unknown(String),
+}
+
+impl GameSessionPlacementState {
+    /// Every value the model lists, in model order.
+    pub const VALUES: &'static [&'static str] = &["PENDING", "FULFILLED", "CANCELLED", "TIMED_OUT", "FAILED"];
+
+    /// The wire value.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "PENDING",
+            Self::Fulfilled => "FULFILLED",
+            Self::Cancelled => "CANCELLED",
+            Self::TimedOut => "TIMED_OUT",
+            Self::Failed => "FAILED",
+            Self::Unknown(v) => v,
+        }
+    }
+
+    /// Parses a wire value; values outside the model become `Unknown`.
+    pub fn from_wire(s: &str) -> Self {
+        match s {
+            "PENDING" => Self::Pending,
+            "FULFILLED" => Self::Fulfilled,
+            "CANCELLED" => Self::Cancelled,
+            "TIMED_OUT" => Self::TimedOut,
+            "FAILED" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl Serialize for GameSessionPlacementState {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for GameSessionPlacementState {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ok(Self::from_wire(&s))
+    }
+}
+
+/// Smithy structure `GameSessionQueue`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GameSessionQueue {
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    /// `Name`
+    pub name: Option<String>,
+    #[serde(rename = "GameSessionQueueArn", default, skip_serializing_if = "Option::is_none")]
+    /// `GameSessionQueueArn`
+    pub game_session_queue_arn: Option<String>,
+    #[serde(rename = "TimeoutInSeconds", default, skip_serializing_if = "Option::is_none")]
+    /// `TimeoutInSeconds`
+    pub timeout_in_seconds: Option<i32>,
+    #[serde(rename = "PlayerLatencyPolicies", default, skip_serializing_if = "Option::is_none")]
+    /// `PlayerLatencyPolicies`
+    pub player_latency_policies: Option<Vec<PlayerLatencyPolicy>>,
+    #[serde(rename = "Destinations", default, skip_serializing_if = "Option::is_none")]
+    /// `Destinations`
+    pub destinations: Option<Vec<GameSessionQueueDestination>>,
+    #[serde(rename = "FilterConfiguration", default, skip_serializing_if = "Option::is_none")]
+    /// `FilterConfiguration`
+    pub filter_configuration: Option<FilterConfiguration>,
+    #[serde(rename = "PriorityConfiguration", default, skip_serializing_if = "Option::is_none")]
+    /// `PriorityConfiguration`
+    pub priority_configuration: Option<PriorityConfiguration>,
+    #[serde(rename = "CustomEventData", default, skip_serializing_if = "Option::is_none")]
+    /// `CustomEventData`
+    pub custom_event_data: Option<String>,
+    #[serde(rename = "NotificationTarget", default, skip_serializing_if = "Option::is_none")]
+    /// `NotificationTarget`
+    pub notification_target: Option<String>,
+}
+
+/// Smithy structure `GameSessionQueueDestination`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GameSessionQueueDestination {
+    #[serde(rename = "DestinationArn", default, skip_serializing_if = "Option::is_none")]
+    /// `DestinationArn`
+    pub destination_arn: Option<String>,
+}
+
+impl Validate for GameSessionQueueDestination {
+    fn validate_at(&self, path_: &Path<'_>, v_: &mut Validator) {
+        {
+            let p_ = path_.field("destinationArn");
+            if let Some(x_) = &self.destination_arn {
+                v_.min_len(&p_, x_, 1, false);
+                v_.max_len(&p_, x_, 512, false);
+                v_.pattern(&p_, x_, &PATTERN_14, r#"[a-zA-Z0-9:/-]+"#, false);
+            }
+        }
+    }
+}
+
 /// Smithy enum `GameSessionStatus`; `Unknown` keeps a value outside the model so validation can name it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GameSessionStatus {
@@ -5608,7 +6078,7 @@ impl Validate for GetComputeAuthTokenInput {
             let p_ = path_.field("computeName");
             if let Some(x_) = &self.compute_name {
                 v_.max_len(&p_, x_, 1024, false);
-                v_.pattern(&p_, x_, &PATTERN_15, r#"^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?$|^arn:.*:compute\/[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?"#, false);
+                v_.pattern(&p_, x_, &PATTERN_18, r#"^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?$|^arn:.*:compute\/[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -5654,7 +6124,7 @@ impl Validate for GetGameSessionLogUrlInput {
             if let Some(x_) = &self.game_session_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(&p_, x_, &PATTERN_12, r#"[a-zA-Z0-9:/-]+"#, false);
+                v_.pattern(&p_, x_, &PATTERN_14, r#"[a-zA-Z0-9:/-]+"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -5688,7 +6158,7 @@ impl Validate for GetPlayerConnectionDetailsInput {
             if let Some(x_) = &self.game_session_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(&p_, x_, &PATTERN_12, r#"[a-zA-Z0-9:/-]+"#, false);
+                v_.pattern(&p_, x_, &PATTERN_14, r#"[a-zA-Z0-9:/-]+"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -5930,7 +6400,7 @@ impl Validate for IpPermission {
         {
             let p_ = path_.field("ipRange");
             if let Some(x_) = &self.ip_range {
-                v_.pattern(&p_, x_, &PATTERN_18, r#"[^\s]+"#, true);
+                v_.pattern(&p_, x_, &PATTERN_21, r#"[^\s]+"#, true);
             } else {
                 v_.missing(&p_);
             }
@@ -6160,7 +6630,7 @@ impl Validate for ListComputeInput {
             if let Some(x_) = &self.container_group_definition_name {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(&p_, x_, &PATTERN_19, r#"^[a-zA-Z0-9\-]+$|^arn:.*:containergroupdefinition\/[a-zA-Z0-9\-]+(:[0-9]+)?$"#, false);
+                v_.pattern(&p_, x_, &PATTERN_22, r#"^[a-zA-Z0-9\-]+$|^arn:.*:containergroupdefinition\/[a-zA-Z0-9\-]+(:[0-9]+)?$"#, false);
             }
         }
         {
@@ -6702,6 +7172,64 @@ pub struct PingBeacon {
     pub udp_endpoint: Option<UDPEndpoint>,
 }
 
+/// Smithy structure `PlacedPlayerSession`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlacedPlayerSession {
+    #[serde(rename = "PlayerId", default, skip_serializing_if = "Option::is_none")]
+    /// `PlayerId`
+    pub player_id: Option<String>,
+    #[serde(rename = "PlayerSessionId", default, skip_serializing_if = "Option::is_none")]
+    /// `PlayerSessionId`
+    pub player_session_id: Option<String>,
+}
+
+/// Smithy enum `PlacementFallbackStrategy`; `Unknown` keeps a value outside the model so validation can name it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PlacementFallbackStrategy {
+    /// `DEFAULT_AFTER_SINGLE_PASS`
+    DefaultAfterSinglePass,
+    /// `NONE`
+    None,
+    /// A value the model does not list.
+    Unknown(String),
+}
+
+impl PlacementFallbackStrategy {
+    /// Every value the model lists, in model order.
+    pub const VALUES: &'static [&'static str] = &["DEFAULT_AFTER_SINGLE_PASS", "NONE"];
+
+    /// The wire value.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::DefaultAfterSinglePass => "DEFAULT_AFTER_SINGLE_PASS",
+            Self::None => "NONE",
+            Self::Unknown(v) => v,
+        }
+    }
+
+    /// Parses a wire value; values outside the model become `Unknown`.
+    pub fn from_wire(s: &str) -> Self {
+        match s {
+            "DEFAULT_AFTER_SINGLE_PASS" => Self::DefaultAfterSinglePass,
+            "NONE" => Self::None,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl Serialize for PlacementFallbackStrategy {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for PlacementFallbackStrategy {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ok(Self::from_wire(&s))
+    }
+}
+
 /// Smithy structure `PlayerConnectionDetail`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PlayerConnectionDetail {
@@ -6849,6 +7377,67 @@ impl<'de> Deserialize<'de> for PlayerGatewayStatus {
     }
 }
 
+/// Smithy structure `PlayerLatency`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlayerLatency {
+    #[serde(rename = "PlayerId", default, skip_serializing_if = "Option::is_none")]
+    /// `PlayerId`
+    pub player_id: Option<String>,
+    #[serde(rename = "RegionIdentifier", default, skip_serializing_if = "Option::is_none")]
+    /// `RegionIdentifier`
+    pub region_identifier: Option<String>,
+    #[serde(rename = "LatencyInMilliseconds", default, skip_serializing_if = "Option::is_none")]
+    /// `LatencyInMilliseconds`
+    pub latency_in_milliseconds: Option<f32>,
+}
+
+impl Validate for PlayerLatency {
+    fn validate_at(&self, path_: &Path<'_>, v_: &mut Validator) {
+        {
+            let p_ = path_.field("playerId");
+            if let Some(x_) = &self.player_id {
+                v_.min_len(&p_, x_, 1, true);
+                v_.max_len(&p_, x_, 1024, true);
+            }
+        }
+        {
+            let p_ = path_.field("regionIdentifier");
+            if let Some(x_) = &self.region_identifier {
+                v_.min_len(&p_, x_, 1, false);
+                v_.max_len(&p_, x_, 1024, false);
+            }
+        }
+    }
+}
+
+/// Smithy structure `PlayerLatencyPolicy`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlayerLatencyPolicy {
+    #[serde(rename = "MaximumIndividualPlayerLatencyMilliseconds", default, skip_serializing_if = "Option::is_none")]
+    /// `MaximumIndividualPlayerLatencyMilliseconds`
+    pub maximum_individual_player_latency_milliseconds: Option<i32>,
+    #[serde(rename = "PolicyDurationSeconds", default, skip_serializing_if = "Option::is_none")]
+    /// `PolicyDurationSeconds`
+    pub policy_duration_seconds: Option<i32>,
+}
+
+impl Validate for PlayerLatencyPolicy {
+    fn validate_at(&self, path_: &Path<'_>, v_: &mut Validator) {
+        {
+            let p_ = path_.field("maximumIndividualPlayerLatencyMilliseconds");
+            if let Some(x_) = &self.maximum_individual_player_latency_milliseconds {
+                v_.min_value(&p_, i64::from(*x_), 0, false);
+            }
+        }
+        {
+            let p_ = path_.field("policyDurationSeconds");
+            if let Some(x_) = &self.policy_duration_seconds {
+                v_.min_value(&p_, i64::from(*x_), 0, false);
+            }
+        }
+    }
+}
+
 /// Smithy structure `PlayerSession`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PlayerSession {
@@ -6992,6 +7581,142 @@ impl<'de> Deserialize<'de> for PlayerSessionStatus {
     }
 }
 
+/// Smithy structure `PriorityConfiguration`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PriorityConfiguration {
+    #[serde(rename = "PriorityOrder", default, skip_serializing_if = "Option::is_none")]
+    /// `PriorityOrder`
+    pub priority_order: Option<Vec<PriorityType>>,
+    #[serde(rename = "LocationOrder", default, skip_serializing_if = "Option::is_none")]
+    /// `LocationOrder`
+    pub location_order: Option<Vec<String>>,
+}
+
+impl Validate for PriorityConfiguration {
+    fn validate_at(&self, path_: &Path<'_>, v_: &mut Validator) {
+        {
+            let p_ = path_.field("priorityOrder");
+            if let Some(x_) = &self.priority_order {
+                v_.min_items(&p_, x_.len(), 1);
+                v_.max_items(&p_, x_.len(), 4);
+                for (n_, i0_) in x_.iter().enumerate() {
+                    let q0_ = p_.index(n_);
+                    if let PriorityType::Unknown(v) = i0_ {
+                        v_.enum_value(&q0_, v, PriorityType::VALUES, false);
+                    }
+                }
+            }
+        }
+        {
+            let p_ = path_.field("locationOrder");
+            if let Some(x_) = &self.location_order {
+                v_.min_items(&p_, x_.len(), 1);
+                v_.max_items(&p_, x_.len(), 100);
+                for (n_, i0_) in x_.iter().enumerate() {
+                    let q0_ = p_.index(n_);
+                    v_.min_len(&q0_, i0_, 1, false);
+                    v_.max_len(&q0_, i0_, 64, false);
+                    v_.pattern(&q0_, i0_, &PATTERN_10, r#"^[A-Za-z0-9\-]+"#, false);
+                }
+            }
+        }
+    }
+}
+
+/// Smithy structure `PriorityConfigurationOverride`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PriorityConfigurationOverride {
+    #[serde(rename = "PlacementFallbackStrategy", default, skip_serializing_if = "Option::is_none")]
+    /// `PlacementFallbackStrategy`
+    pub placement_fallback_strategy: Option<PlacementFallbackStrategy>,
+    #[serde(rename = "LocationOrder", default, skip_serializing_if = "Option::is_none")]
+    /// `LocationOrder` (required)
+    pub location_order: Option<Vec<String>>,
+}
+
+impl Validate for PriorityConfigurationOverride {
+    fn validate_at(&self, path_: &Path<'_>, v_: &mut Validator) {
+        {
+            let p_ = path_.field("placementFallbackStrategy");
+            if let Some(x_) = &self.placement_fallback_strategy {
+                if let PlacementFallbackStrategy::Unknown(v) = x_ {
+                    v_.enum_value(&p_, v, PlacementFallbackStrategy::VALUES, false);
+                }
+            }
+        }
+        {
+            let p_ = path_.field("locationOrder");
+            if let Some(x_) = &self.location_order {
+                v_.min_items(&p_, x_.len(), 1);
+                v_.max_items(&p_, x_.len(), 10);
+                for (n_, i0_) in x_.iter().enumerate() {
+                    let q0_ = p_.index(n_);
+                    v_.min_len(&q0_, i0_, 1, false);
+                    v_.max_len(&q0_, i0_, 64, false);
+                    v_.pattern(&q0_, i0_, &PATTERN_10, r#"^[A-Za-z0-9\-]+"#, false);
+                }
+            } else {
+                v_.missing(&p_);
+            }
+        }
+    }
+}
+
+/// Smithy enum `PriorityType`; `Unknown` keeps a value outside the model so validation can name it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PriorityType {
+    /// `LATENCY`
+    Latency,
+    /// `COST`
+    Cost,
+    /// `DESTINATION`
+    Destination,
+    /// `LOCATION`
+    Location,
+    /// A value the model does not list.
+    Unknown(String),
+}
+
+impl PriorityType {
+    /// Every value the model lists, in model order.
+    pub const VALUES: &'static [&'static str] = &["LATENCY", "COST", "DESTINATION", "LOCATION"];
+
+    /// The wire value.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Latency => "LATENCY",
+            Self::Cost => "COST",
+            Self::Destination => "DESTINATION",
+            Self::Location => "LOCATION",
+            Self::Unknown(v) => v,
+        }
+    }
+
+    /// Parses a wire value; values outside the model become `Unknown`.
+    pub fn from_wire(s: &str) -> Self {
+        match s {
+            "LATENCY" => Self::Latency,
+            "COST" => Self::Cost,
+            "DESTINATION" => Self::Destination,
+            "LOCATION" => Self::Location,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl Serialize for PriorityType {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for PriorityType {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ok(Self::from_wire(&s))
+    }
+}
+
 /// Smithy enum `ProtectionPolicy`; `Unknown` keeps a value outside the model so validation can name it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ProtectionPolicy {
@@ -7079,7 +7804,7 @@ impl Validate for RegisterComputeInput {
             if let Some(x_) = &self.compute_name {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 128, false);
-                v_.pattern(&p_, x_, &PATTERN_20, r#"^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?"#, false);
+                v_.pattern(&p_, x_, &PATTERN_23, r#"^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -7096,7 +7821,7 @@ impl Validate for RegisterComputeInput {
             if let Some(x_) = &self.dns_name {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 256, false);
-                v_.pattern(&p_, x_, &PATTERN_21, r#"^[0-9a-zA-Z_\-\.]+"#, false);
+                v_.pattern(&p_, x_, &PATTERN_24, r#"^[0-9a-zA-Z_\-\.]+"#, false);
             }
         }
         {
@@ -7104,7 +7829,7 @@ impl Validate for RegisterComputeInput {
             if let Some(x_) = &self.ip_address {
                 v_.min_len(&p_, x_, 1, true);
                 v_.max_len(&p_, x_, 128, true);
-                v_.pattern(&p_, x_, &PATTERN_22, r#"^[0-9A-Fa-f\:\.]+"#, true);
+                v_.pattern(&p_, x_, &PATTERN_25, r#"^[0-9A-Fa-f\:\.]+"#, true);
             }
         }
         {
@@ -7247,7 +7972,7 @@ impl Validate for RoutingStrategy {
             if let Some(x_) = &self.fleet_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 128, false);
-                v_.pattern(&p_, x_, &PATTERN_23, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+"#, false);
+                v_.pattern(&p_, x_, &PATTERN_26, r#"^[a-z]*fleet-[a-zA-Z0-9\-]+"#, false);
             }
         }
     }
@@ -7555,6 +8280,158 @@ impl Validate for ServerProcess {
     }
 }
 
+/// Smithy structure `StartGameSessionPlacementInput`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StartGameSessionPlacementInput {
+    #[serde(rename = "PlacementId", default, skip_serializing_if = "Option::is_none")]
+    /// `PlacementId` (required)
+    pub placement_id: Option<String>,
+    #[serde(rename = "GameSessionQueueName", default, skip_serializing_if = "Option::is_none")]
+    /// `GameSessionQueueName` (required)
+    pub game_session_queue_name: Option<String>,
+    #[serde(rename = "GameProperties", default, skip_serializing_if = "Option::is_none")]
+    /// `GameProperties`
+    pub game_properties: Option<Vec<GameProperty>>,
+    #[serde(rename = "MaximumPlayerSessionCount", default, skip_serializing_if = "Option::is_none")]
+    /// `MaximumPlayerSessionCount` (required)
+    pub maximum_player_session_count: Option<i32>,
+    #[serde(rename = "GameSessionName", default, skip_serializing_if = "Option::is_none")]
+    /// `GameSessionName`
+    pub game_session_name: Option<String>,
+    #[serde(rename = "PlayerLatencies", default, skip_serializing_if = "Option::is_none")]
+    /// `PlayerLatencies`
+    pub player_latencies: Option<Vec<PlayerLatency>>,
+    #[serde(rename = "DesiredPlayerSessions", default, skip_serializing_if = "Option::is_none")]
+    /// `DesiredPlayerSessions`
+    pub desired_player_sessions: Option<Vec<DesiredPlayerSession>>,
+    #[serde(rename = "GameSessionData", default, skip_serializing_if = "Option::is_none")]
+    /// `GameSessionData`
+    pub game_session_data: Option<String>,
+    #[serde(rename = "PriorityConfigurationOverride", default, skip_serializing_if = "Option::is_none")]
+    /// `PriorityConfigurationOverride`
+    pub priority_configuration_override: Option<PriorityConfigurationOverride>,
+}
+
+impl Validate for StartGameSessionPlacementInput {
+    fn validate_at(&self, path_: &Path<'_>, v_: &mut Validator) {
+        {
+            let p_ = path_.field("placementId");
+            if let Some(x_) = &self.placement_id {
+                v_.min_len(&p_, x_, 1, false);
+                v_.max_len(&p_, x_, 48, false);
+                v_.pattern(&p_, x_, &PATTERN_9, r#"[a-zA-Z0-9-]+"#, false);
+            } else {
+                v_.missing(&p_);
+            }
+        }
+        {
+            let p_ = path_.field("gameSessionQueueName");
+            if let Some(x_) = &self.game_session_queue_name {
+                v_.min_len(&p_, x_, 1, false);
+                v_.max_len(&p_, x_, 256, false);
+                v_.pattern(&p_, x_, &PATTERN_16, r#"[a-zA-Z0-9-]+|^arn:.*:gamesessionqueue\/[a-zA-Z0-9-]+"#, false);
+            } else {
+                v_.missing(&p_);
+            }
+        }
+        {
+            let p_ = path_.field("gameProperties");
+            if let Some(x_) = &self.game_properties {
+                v_.max_items(&p_, x_.len(), 16);
+                for (n_, i0_) in x_.iter().enumerate() {
+                    let q0_ = p_.index(n_);
+                    i0_.validate_at(&q0_, v_);
+                }
+            }
+        }
+        {
+            let p_ = path_.field("maximumPlayerSessionCount");
+            if let Some(x_) = &self.maximum_player_session_count {
+                v_.min_value(&p_, i64::from(*x_), 0, false);
+            } else {
+                v_.missing(&p_);
+            }
+        }
+        {
+            let p_ = path_.field("gameSessionName");
+            if let Some(x_) = &self.game_session_name {
+                v_.min_len(&p_, x_, 1, false);
+                v_.max_len(&p_, x_, 1024, false);
+            }
+        }
+        {
+            let p_ = path_.field("playerLatencies");
+            if let Some(x_) = &self.player_latencies {
+                for (n_, i0_) in x_.iter().enumerate() {
+                    let q0_ = p_.index(n_);
+                    i0_.validate_at(&q0_, v_);
+                }
+            }
+        }
+        {
+            let p_ = path_.field("desiredPlayerSessions");
+            if let Some(x_) = &self.desired_player_sessions {
+                for (n_, i0_) in x_.iter().enumerate() {
+                    let q0_ = p_.index(n_);
+                    i0_.validate_at(&q0_, v_);
+                }
+            }
+        }
+        {
+            let p_ = path_.field("gameSessionData");
+            if let Some(x_) = &self.game_session_data {
+                v_.min_len(&p_, x_, 1, false);
+                v_.max_len(&p_, x_, 262144, false);
+            }
+        }
+        {
+            let p_ = path_.field("priorityConfigurationOverride");
+            if let Some(x_) = &self.priority_configuration_override {
+                x_.validate_at(&p_, v_);
+            }
+        }
+    }
+}
+
+/// Smithy structure `StartGameSessionPlacementOutput`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StartGameSessionPlacementOutput {
+    #[serde(rename = "GameSessionPlacement", default, skip_serializing_if = "Option::is_none")]
+    /// `GameSessionPlacement`
+    pub game_session_placement: Option<GameSessionPlacement>,
+}
+
+/// Smithy structure `StopGameSessionPlacementInput`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StopGameSessionPlacementInput {
+    #[serde(rename = "PlacementId", default, skip_serializing_if = "Option::is_none")]
+    /// `PlacementId` (required)
+    pub placement_id: Option<String>,
+}
+
+impl Validate for StopGameSessionPlacementInput {
+    fn validate_at(&self, path_: &Path<'_>, v_: &mut Validator) {
+        {
+            let p_ = path_.field("placementId");
+            if let Some(x_) = &self.placement_id {
+                v_.min_len(&p_, x_, 1, false);
+                v_.max_len(&p_, x_, 48, false);
+                v_.pattern(&p_, x_, &PATTERN_9, r#"[a-zA-Z0-9-]+"#, false);
+            } else {
+                v_.missing(&p_);
+            }
+        }
+    }
+}
+
+/// Smithy structure `StopGameSessionPlacementOutput`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StopGameSessionPlacementOutput {
+    #[serde(rename = "GameSessionPlacement", default, skip_serializing_if = "Option::is_none")]
+    /// `GameSessionPlacement`
+    pub game_session_placement: Option<GameSessionPlacement>,
+}
+
 /// Smithy structure `Tag`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tag {
@@ -7666,7 +8543,7 @@ impl Validate for TerminateGameSessionInput {
             if let Some(x_) = &self.game_session_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(&p_, x_, &PATTERN_12, r#"[a-zA-Z0-9:/-]+"#, false);
+                v_.pattern(&p_, x_, &PATTERN_14, r#"[a-zA-Z0-9:/-]+"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -8192,7 +9069,7 @@ impl Validate for UpdateGameSessionInput {
             if let Some(x_) = &self.game_session_id {
                 v_.min_len(&p_, x_, 1, false);
                 v_.max_len(&p_, x_, 512, false);
-                v_.pattern(&p_, x_, &PATTERN_12, r#"[a-zA-Z0-9:/-]+"#, false);
+                v_.pattern(&p_, x_, &PATTERN_14, r#"[a-zA-Z0-9:/-]+"#, false);
             } else {
                 v_.missing(&p_);
             }
@@ -8245,6 +9122,110 @@ pub struct UpdateGameSessionOutput {
     #[serde(rename = "GameSession", default, skip_serializing_if = "Option::is_none")]
     /// `GameSession`
     pub game_session: Option<GameSession>,
+}
+
+/// Smithy structure `UpdateGameSessionQueueInput`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateGameSessionQueueInput {
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    /// `Name` (required)
+    pub name: Option<String>,
+    #[serde(rename = "TimeoutInSeconds", default, skip_serializing_if = "Option::is_none")]
+    /// `TimeoutInSeconds`
+    pub timeout_in_seconds: Option<i32>,
+    #[serde(rename = "PlayerLatencyPolicies", default, skip_serializing_if = "Option::is_none")]
+    /// `PlayerLatencyPolicies`
+    pub player_latency_policies: Option<Vec<PlayerLatencyPolicy>>,
+    #[serde(rename = "Destinations", default, skip_serializing_if = "Option::is_none")]
+    /// `Destinations`
+    pub destinations: Option<Vec<GameSessionQueueDestination>>,
+    #[serde(rename = "FilterConfiguration", default, skip_serializing_if = "Option::is_none")]
+    /// `FilterConfiguration`
+    pub filter_configuration: Option<FilterConfiguration>,
+    #[serde(rename = "PriorityConfiguration", default, skip_serializing_if = "Option::is_none")]
+    /// `PriorityConfiguration`
+    pub priority_configuration: Option<PriorityConfiguration>,
+    #[serde(rename = "CustomEventData", default, skip_serializing_if = "Option::is_none")]
+    /// `CustomEventData`
+    pub custom_event_data: Option<String>,
+    #[serde(rename = "NotificationTarget", default, skip_serializing_if = "Option::is_none")]
+    /// `NotificationTarget`
+    pub notification_target: Option<String>,
+}
+
+impl Validate for UpdateGameSessionQueueInput {
+    fn validate_at(&self, path_: &Path<'_>, v_: &mut Validator) {
+        {
+            let p_ = path_.field("name");
+            if let Some(x_) = &self.name {
+                v_.min_len(&p_, x_, 1, false);
+                v_.max_len(&p_, x_, 256, false);
+                v_.pattern(&p_, x_, &PATTERN_16, r#"[a-zA-Z0-9-]+|^arn:.*:gamesessionqueue\/[a-zA-Z0-9-]+"#, false);
+            } else {
+                v_.missing(&p_);
+            }
+        }
+        {
+            let p_ = path_.field("timeoutInSeconds");
+            if let Some(x_) = &self.timeout_in_seconds {
+                v_.min_value(&p_, i64::from(*x_), 0, false);
+            }
+        }
+        {
+            let p_ = path_.field("playerLatencyPolicies");
+            if let Some(x_) = &self.player_latency_policies {
+                for (n_, i0_) in x_.iter().enumerate() {
+                    let q0_ = p_.index(n_);
+                    i0_.validate_at(&q0_, v_);
+                }
+            }
+        }
+        {
+            let p_ = path_.field("destinations");
+            if let Some(x_) = &self.destinations {
+                for (n_, i0_) in x_.iter().enumerate() {
+                    let q0_ = p_.index(n_);
+                    i0_.validate_at(&q0_, v_);
+                }
+            }
+        }
+        {
+            let p_ = path_.field("filterConfiguration");
+            if let Some(x_) = &self.filter_configuration {
+                x_.validate_at(&p_, v_);
+            }
+        }
+        {
+            let p_ = path_.field("priorityConfiguration");
+            if let Some(x_) = &self.priority_configuration {
+                x_.validate_at(&p_, v_);
+            }
+        }
+        {
+            let p_ = path_.field("customEventData");
+            if let Some(x_) = &self.custom_event_data {
+                v_.min_len(&p_, x_, 0, false);
+                v_.max_len(&p_, x_, 256, false);
+                v_.pattern(&p_, x_, &PATTERN_11, r#"[\s\S]*"#, false);
+            }
+        }
+        {
+            let p_ = path_.field("notificationTarget");
+            if let Some(x_) = &self.notification_target {
+                v_.min_len(&p_, x_, 0, false);
+                v_.max_len(&p_, x_, 300, false);
+                v_.pattern(&p_, x_, &PATTERN_12, r#"[a-zA-Z0-9:_-]*(\.fifo)?"#, false);
+            }
+        }
+    }
+}
+
+/// Smithy structure `UpdateGameSessionQueueOutput`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpdateGameSessionQueueOutput {
+    #[serde(rename = "GameSessionQueue", default, skip_serializing_if = "Option::is_none")]
+    /// `GameSessionQueue`
+    pub game_session_queue: Option<GameSessionQueue>,
 }
 
 /// Smithy structure `UpdateRuntimeConfigurationInput`.

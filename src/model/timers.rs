@@ -47,6 +47,21 @@ pub enum Timer {
     /// A fleet, location or instance transition (see `fleet::FleetTimer`).
     Fleet(super::fleet::FleetTimer),
     // (end of fleets)
+    // Game session placement
+    /// A waiting placement tries again (stale unless `generation` is its latest retry).
+    PlacementRetry {
+        /// The placement's sequence number.
+        seq: u64,
+        /// Which retry this is.
+        generation: u64,
+    },
+    /// Capacity was freed: every waiting placement tries again.
+    RetryWaitingPlacements,
+    /// A placement's queue timeout passed (→ TIMED_OUT if still PENDING).
+    PlacementTimeout(u64),
+    /// An ended placement's retention is over: forget it.
+    PurgePlacement(u64),
+    // (end of game session placement)
 }
 
 /// The queue, ordered by (deadline, scheduling order): entries with equal deadlines come out in

@@ -52,6 +52,8 @@ pub struct Settings {
     pub fleet_activation_delay: Duration,
     /// Time a new instance takes from PENDING to ACTIVE.
     pub instance_activation_delay: Duration,
+    /// How often a PENDING game session placement is tried again.
+    pub placement_retry_interval: Duration,
 }
 
 impl Settings {
@@ -66,6 +68,7 @@ impl Settings {
             retention: Duration::from_secs(30 * 86_400),
             fleet_activation_delay: Duration::from_secs(1),
             instance_activation_delay: Duration::from_millis(500),
+            placement_retry_interval: Duration::from_secs(1),
         }
     }
 }
@@ -94,6 +97,14 @@ pub struct World {
     // (end of builds, scripts, tags, custom locations)
     /// Computes, auth tokens, game-server processes and the messages queued for them.
     pub(crate) hosts: super::compute::Hosts,
+    // Game session queues and placement
+    /// Game session queues by name.
+    pub(crate) queues: FxHashMap<Arc<str>, super::queue::Queue>,
+    /// Game session placements.
+    pub(crate) placements: super::placement::Placements,
+    /// Events recorded for the state layer to publish (`take_events`).
+    pub(crate) events: Vec<super::placement::ModelEvent>,
+    // (end of game session queues and placement)
     next_seq: u64,
     /// The deadline the lifecycle driver sleeps until (None: until woken).
     driver_target: Option<Instant>,
@@ -119,6 +130,11 @@ impl World {
             custom_locations: FxHashMap::default(),
             // (end of builds, scripts, tags, custom locations)
             hosts: super::compute::Hosts::default(),
+            // Game session queues and placement
+            queues: FxHashMap::default(),
+            placements: super::placement::Placements::default(),
+            events: Vec::new(),
+            // (end of game session queues and placement)
             next_seq: 0,
             driver_target: None,
         }
@@ -176,6 +192,12 @@ impl World {
                 // Fleets
                 Timer::Fleet(t) => self.apply_fleet_timer(t, now),
                 // (end of fleets)
+                // Game session placement
+                Timer::PlacementRetry { seq, generation } => self.placement_retry_due(seq, generation, now),
+                Timer::RetryWaitingPlacements => self.retry_waiting_placements(now),
+                Timer::PlacementTimeout(seq) => self.placement_timed_out(seq, now),
+                Timer::PurgePlacement(seq) => self.purge_placement(seq),
+                // (end of game session placement)
             }
         }
     }

@@ -11,6 +11,7 @@ mod fleets;
 mod game_sessions;
 mod locations;
 pub(crate) mod player_sessions;
+mod queues;
 pub(crate) mod tags;
 
 use serde::Serialize;
@@ -136,6 +137,15 @@ pub fn dispatch(em: &Emulator, op: &str, codec: Codec, body: &[u8]) -> ApiResult
         "DeleteLocation" => run(em, codec, body, locations::delete_location),
         "ListLocations" => run(em, codec, body, locations::list_locations),
         // (end of aliases/builds/scripts/tags/custom locations)
+        // Game session queues and placement
+        "CreateGameSessionQueue" => run(em, codec, body, queues::create_game_session_queue),
+        "DescribeGameSessionQueues" => run(em, codec, body, queues::describe_game_session_queues),
+        "UpdateGameSessionQueue" => run(em, codec, body, queues::update_game_session_queue),
+        "DeleteGameSessionQueue" => run(em, codec, body, queues::delete_game_session_queue),
+        "StartGameSessionPlacement" => run(em, codec, body, queues::start_game_session_placement),
+        "DescribeGameSessionPlacement" => run(em, codec, body, queues::describe_game_session_placement),
+        "StopGameSessionPlacement" => run(em, codec, body, queues::stop_game_session_placement),
+        // (end of game session queues and placement)
         _ if MODEL_OPERATIONS.contains(&op) => Err(ApiError::UnsupportedOperation(format!(
             "The operation {op} is part of the Amazon GameLift API but gamelift-emulator does not support it yet."
         ))),
@@ -209,6 +219,15 @@ pub const IMPLEMENTED: &[&str] = &[
     "CreateLocation",
     "DeleteLocation",
     "ListLocations",
+    // Game session queues and placement
+    "CreateGameSessionQueue",
+    "DescribeGameSessionQueues",
+    "UpdateGameSessionQueue",
+    "DeleteGameSessionQueue",
+    "StartGameSessionPlacement",
+    "DescribeGameSessionPlacement",
+    "StopGameSessionPlacement",
+    // (end of game session queues and placement)
 ];
 
 /// `Limit` as a page size (absent: everything).
