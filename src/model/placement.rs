@@ -707,7 +707,7 @@ mod tests {
     #[test]
     fn default_ranking_is_latency_then_destination_then_location_name() {
         let order = PriorityConfig::effective_order(None);
-        let mut cs = vec![
+        let mut cs = [
             cand("us-west-2", 0, 0.0, false),
             cand("eu-west-1", 1, 0.0, false),
             cand("ap-south-1", 1, 0.0, false),
@@ -717,7 +717,7 @@ mod tests {
         let names: Vec<&str> = cs.iter().map(|c| &*c.location).collect();
         assert_eq!(names, ["us-east-1", "us-west-2", "ap-south-1", "eu-west-1"]);
 
-        let mut cs = vec![
+        let mut cs = [
             cand("us-east-1", 0, 80.0, false),
             cand("eu-west-1", 1, 20.0, true),
             cand("us-west-2", 0, 40.0, false),
@@ -731,7 +731,7 @@ mod tests {
     fn location_ranking_uses_location_order_then_names() {
         let order = [PriorityType::Location, PriorityType::Destination];
         let lo = vec!["eu-west-1".to_string(), "us-east-1".to_string()];
-        let mut cs = vec![
+        let mut cs = [
             cand("us-west-2", 0, 0.0, false),
             cand("us-east-1", 0, 0.0, false),
             cand("eu-west-1", 1, 0.0, false),
