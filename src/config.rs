@@ -48,6 +48,15 @@ pub enum SdkEndpoint {
     Wss,
 }
 
+/// How the emulator clock starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClockMode {
+    /// Time runs with the wall clock (and can still be paused or advanced at run time).
+    Real,
+    /// Time stands still until `POST /_emulator/clock/advance` or `/resume`.
+    Paused,
+}
+
 /// Everything the server needs to start.
 #[derive(Debug, Clone, Args)]
 pub struct Config {
@@ -135,6 +144,11 @@ pub struct Config {
     /// new game sessions.
     #[arg(long, env = "GAMELIFT_EMULATOR_PROCESS_HEARTBEAT_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
     pub process_heartbeat_timeout: Duration,
+
+    /// Start the emulator clock running (`real`) or standing still (`paused`: nothing moves until
+    /// `POST /_emulator/clock/advance` or `/resume`), for fully deterministic tests.
+    #[arg(long, env = "GAMELIFT_EMULATOR_CLOCK", value_enum, default_value = "real")]
+    pub clock: ClockMode,
 
     /// Log format.
     #[arg(long, env = "GAMELIFT_EMULATOR_LOG_FORMAT", value_enum, default_value = "text")]

@@ -31,6 +31,12 @@ impl Now {
     pub fn after(self, d: Duration) -> Now {
         Now { at: self.at + d, wall_ms: self.wall_ms + d.as_millis() as i64 }
     }
+
+    /// The same clock at the earlier instant `at` (itself, if `at` is not earlier).
+    pub fn back_to(self, at: Instant) -> Now {
+        let d = self.at.saturating_duration_since(at);
+        Now { at: self.at - d, wall_ms: self.wall_ms - d.as_millis() as i64 }
+    }
 }
 
 /// Account-wide settings of the emulated service.
@@ -177,9 +183,12 @@ impl World {
         self.timers.next_deadline()
     }
 
-    /// Applies every transition due at `now`.
+    /// Applies every transition due at `now`, in deadline order, each at its own deadline (as if
+    /// the time between had passed): a transition's timestamps are those of its deadline, and
+    /// what it schedules in turn fires within the same call if that is due too.
     pub fn advance(&mut self, now: Now) {
-        while let Some(timer) = self.timers.pop_due(now.at) {
+        while let Some((at, timer)) = self.timers.pop_due(now.at) {
+            let now = now.back_to(at);
             match timer {
                 Timer::ActivateGameSession(seq) => self.activate_game_session(seq, now),
                 Timer::FinishTermination(seq) => self.finish_termination(seq, now),
