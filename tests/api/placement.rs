@@ -617,3 +617,46 @@ async fn ended_placements_are_kept_for_the_retention_period() {
         .await
         .assert_error("NotFoundException");
 }
+
+#[tokio::test(start_paused = true)]
+async fn alias_destinations_are_resolved_at_each_attempt_and_terminal_ones_skipped() {
+    for proto in BOTH {
+        let api = Api::new();
+        let alias = |id: &str| format!("arn:aws:gamelift:us-east-1::alias/{id}");
+        create_queue(
+            &api,
+            proto,
+            json!({ "Name": "aliased", "PriorityConfiguration": {"PriorityOrder": ["DESTINATION"]},
+                    "Destinations": [{"DestinationArn": alias(ALIAS_TERMINAL)}, {"DestinationArn": alias(ALIAS_SIMPLE)}] }),
+        )
+        .await;
+        start(
+            &api,
+            proto,
+            json!({ "PlacementId": "a1", "GameSessionQueueName": "aliased", "MaximumPlayerSessionCount": 2 }),
+        )
+        .await;
+        advance(&api, 1.0).await;
+        let p = describe(&api, proto, "a1").await;
+        assert_eq!(p["Status"], "FULFILLED");
+        assert!(p["GameSessionArn"].as_str().unwrap().contains(&format!("/{FLEET}/")), "{p}");
+
+        api.call(
+            proto,
+            "UpdateAlias",
+            json!({ "AliasId": ALIAS_SIMPLE, "RoutingStrategy": {"Type": "SIMPLE", "FleetId": FLEET_TINY} }),
+        )
+        .await
+        .assert_ok();
+        start(
+            &api,
+            proto,
+            json!({ "PlacementId": "a2", "GameSessionQueueName": "aliased", "MaximumPlayerSessionCount": 2 }),
+        )
+        .await;
+        advance(&api, 1.0).await;
+        let p = describe(&api, proto, "a2").await;
+        assert_eq!(p["Status"], "FULFILLED");
+        assert!(p["GameSessionArn"].as_str().unwrap().contains(&format!("/{FLEET_TINY}/")), "{p}");
+    }
+}
