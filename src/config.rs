@@ -180,6 +180,8 @@ impl Config {
             retention: self.retention,
             fleet_activation_delay: self.fleet_activation_delay,
             instance_activation_delay: self.instance_activation_delay,
+            process_heartbeat_timeout: self.process_heartbeat_timeout,
+            process_reconnect_grace: self.process_reconnect_grace,
             placement_retry_interval: self.placement_retry_interval,
         }
     }

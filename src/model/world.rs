@@ -58,6 +58,11 @@ pub struct Settings {
     pub fleet_activation_delay: Duration,
     /// Time a new instance takes from PENDING to ACTIVE.
     pub instance_activation_delay: Duration,
+    /// A game-server process with no heartbeat for this long is marked unhealthy.
+    pub process_heartbeat_timeout: Duration,
+    /// How long a game-server process whose socket closed without `ProcessEnding` is kept for
+    /// a reconnect with the same `pID`.
+    pub process_reconnect_grace: Duration,
     /// How often a PENDING game session placement is tried again.
     pub placement_retry_interval: Duration,
 }
@@ -74,6 +79,8 @@ impl Settings {
             retention: Duration::from_secs(30 * 86_400),
             fleet_activation_delay: Duration::from_secs(1),
             instance_activation_delay: Duration::from_millis(500),
+            process_heartbeat_timeout: Duration::from_secs(60),
+            process_reconnect_grace: Duration::from_secs(10),
             placement_retry_interval: Duration::from_secs(1),
         }
     }
