@@ -598,6 +598,12 @@ impl World {
             }
             self.attempt_placement(seq, now);
         }
+        self.capacity_appeared(now);
+    }
+
+    /// Capacity may have appeared (a game session ended, a game-server process became ready):
+    /// every waiting placement tries again now, rather than at its next periodic retry.
+    pub fn capacity_appeared(&mut self, now: Now) {
         if !self.placements.waiting.is_empty() && !self.placements.retry_all_queued {
             self.placements.retry_all_queued = true;
             self.schedule(now.at, Timer::RetryWaitingPlacements);

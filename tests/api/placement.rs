@@ -660,3 +660,61 @@ async fn alias_destinations_are_resolved_at_each_attempt_and_terminal_ones_skipp
         assert!(p["GameSessionArn"].as_str().unwrap().contains(&format!("/{FLEET_TINY}/")), "{p}");
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_anywhere_placement_waits_for_a_ready_process_then_for_its_activation() {
+    let api = Api::new();
+    let proto = Proto::Json;
+    start(
+        &api,
+        proto,
+        json!({ "PlacementId": "any", "GameSessionQueueName": "default-anywhere-queue", "MaximumPlayerSessionCount": 2,
+                "DesiredPlayerSessions": [{"PlayerId": "erin"}] }),
+    )
+    .await;
+    let mut p = crate::game_servers::Process::attach(&api, "placement-proc");
+    assert!(p.push().is_none());
+    // ProcessReady is new capacity: the waiting placement is tried at once.
+    p.ok("ActivateServerProcess", json!({ "SdkVersion": "5.6.0", "Port": 7780, "LogPaths": null }));
+    let push = p.push().expect("CreateGameSession push");
+    assert_eq!(push["Action"], "CreateGameSession");
+    let id = push["GameSessionId"].as_str().unwrap().to_string();
+    tokio::time::advance(Duration::from_secs(60)).await;
+    assert_eq!(describe(&api, proto, "any").await["Status"], "PENDING", "until the process activates it");
+    p.ok("ActivateGameSession", json!({ "GameSessionId": id }));
+    let d = describe(&api, proto, "any").await;
+    assert_eq!(d["Status"], "FULFILLED");
+    assert_eq!(
+        (&d["GameSessionArn"], &d["GameSessionRegion"], &d["Port"]),
+        (&json!(id), &json!("custom-local"), &json!(7780))
+    );
+    assert_eq!(d["PlacedPlayerSessions"][0]["PlayerId"], "erin");
+    let evs = events(&api).await;
+    assert_eq!(evs[0].1["detail"]["gameSessionRegion"], "custom-local");
+    assert_eq!(evs[0].1["detail"]["port"], "7780");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_anywhere_placement_fails_when_its_only_process_ends_before_activating() {
+    let api = Api::new();
+    let proto = Proto::Json;
+    let mut p = crate::game_servers::Process::attach(&api, "quitter");
+    p.ok("ActivateServerProcess", json!({ "SdkVersion": "5.6.0", "Port": 7781, "LogPaths": null }));
+    // The fleet's home Region is a location too (without computes): allow only custom-local.
+    create_queue(
+        &api,
+        proto,
+        json!({ "Name": "custom-only", "Destinations": [{"DestinationArn": fleet_arn(FLEET_ANYWHERE)}],
+                "FilterConfiguration": {"AllowedLocations": ["custom-local"]} }),
+    )
+    .await;
+    start(&api, proto, json!({ "PlacementId": "lost", "GameSessionQueueName": "custom-only", "MaximumPlayerSessionCount": 2 }))
+        .await;
+    assert_eq!(p.push().expect("CreateGameSession push")["Action"], "CreateGameSession");
+    p.ok("TerminateServerProcess", json!({}));
+    let d = describe(&api, proto, "lost").await;
+    assert_eq!(d["Status"], "FAILED", "custom-local was the queue's only location: {d}");
+    let kinds: Vec<Value> =
+        events(&api).await.into_iter().map(|(_, e)| e["detail"]["type"].clone()).collect();
+    assert_eq!(kinds, [json!("PlacementFailed")]);
+}

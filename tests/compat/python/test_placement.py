@@ -186,7 +186,7 @@ def test_a_placement_on_the_anywhere_queue_waits_for_the_game_server_to_activate
     )
     try:
         server.expect("ready")
-        advance_clock(module_endpoint, 1)  # the next retry finds the ready process
+        # ProcessReady is new capacity: the waiting placement is tried at once, no clock advance.
         push = server.expect("push", "CreateGameSession")
         p = describe(gl, "anywhere-1")
         assert p["Status"] == "PENDING"  # until the server activates the session
