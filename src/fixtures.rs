@@ -1,6 +1,7 @@
-//! Fixtures: fleets and aliases preloaded at start and restored by `POST /_emulator/reset`.
+//! Fixtures: fleets, aliases and game session queues preloaded at start and restored by
+//! `POST /_emulator/reset`.
 //!
-//! The file is JSON, `{"Fleets": [...], "Aliases": [...]}`, whose fields reuse GameLift's own
+//! The file is JSON, `{"Fleets": [...], "Aliases": [...], "GameSessionQueues": [...]}`, whose fields reuse GameLift's own
 //! names (FleetId, Name, ComputeType, Status, Locations[].Location/DesiredInstances,
 //! RuntimeConfiguration.ServerProcesses[].ConcurrentExecutions, ResourceCreationLimitPolicy,
 //! NewGameSessionProtectionPolicy, EC2InboundPermissions, RoutingStrategy, ...). Fields that
@@ -17,6 +18,7 @@ use crate::config::parse_duration;
 use crate::dto::compile_pattern;
 use crate::model::compute::ComputeSpec;
 use crate::model::fleet::{FleetAttrs, IpPermission};
+use crate::model::queue::{DestinationKind, QueueSpec, destination_kind};
 use crate::model::{
     AliasSpec, ComputeType, CreationLimit, FleetSpec, FleetStatus, LocationSpec, Now, ProtectionPolicy,
     RoutingStrategy, RuntimeConfig, ServerProcess, Settings, World, regions,
@@ -32,6 +34,7 @@ pub struct Fixtures {
     fleets: Vec<FleetSpec>,
     computes: Vec<FixtureComputeEntry>,
     aliases: Vec<AliasSpec>,
+    queues: Vec<(QueueSpec, Vec<(String, String)>)>,
 }
 
 /// A compute preregistered on a fixture fleet, with an optional fixed auth token.
@@ -54,6 +57,62 @@ struct FixtureFile {
     fleets: Vec<FixtureFleet>,
     #[serde(rename = "Aliases", default)]
     aliases: Vec<FixtureAlias>,
+    #[serde(rename = "GameSessionQueues", default)]
+    queues: Vec<FixtureQueue>,
+}
+
+/// A game session queue, with CreateGameSessionQueue's field names.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct FixtureQueue {
+    name: String,
+    timeout_in_seconds: Option<i64>,
+    #[serde(default)]
+    player_latency_policies: Vec<FixtureLatencyPolicy>,
+    #[serde(default)]
+    destinations: Vec<FixtureDestination>,
+    filter_configuration: Option<FixtureFilter>,
+    priority_configuration: Option<FixturePriority>,
+    custom_event_data: Option<String>,
+    notification_target: Option<String>,
+    #[serde(default)]
+    tags: Vec<FixtureTag>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct FixtureLatencyPolicy {
+    maximum_individual_player_latency_milliseconds: Option<i64>,
+    policy_duration_seconds: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct FixtureDestination {
+    destination_arn: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct FixtureFilter {
+    #[serde(default)]
+    allowed_locations: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct FixturePriority {
+    #[serde(default)]
+    priority_order: Vec<String>,
+    #[serde(default)]
+    location_order: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct FixtureTag {
+    key: String,
+    value: String,
 }
 
 #[derive(Deserialize)]
@@ -218,7 +277,12 @@ impl Fixtures {
             let entry = format!("{source}: Aliases[{i}] ({})", a.alias_id);
             aliases.push(alias_spec(a).map_err(|m| FixtureError(format!("{entry}: {m}")))?);
         }
-        let fixtures = Self { custom_locations, fleets, computes, aliases };
+        let mut queues = Vec::with_capacity(file.queues.len());
+        for (i, q) in file.queues.into_iter().enumerate() {
+            let entry = format!("{source}: GameSessionQueues[{i}] ({})", q.name);
+            queues.push(queue_spec(q).map_err(|m| FixtureError(format!("{entry}: {m}")))?);
+        }
+        let fixtures = Self { custom_locations, fleets, computes, aliases, queues };
         let now = Now { at: tokio::time::Instant::now(), wall_ms: 0 };
         fixtures.populate(&mut World::new(Settings::for_tests()), now, source)?;
         Ok(fixtures)
@@ -263,6 +327,31 @@ impl Fixtures {
                 ))
             })?;
         }
+        for (i, (spec, tags)) in self.queues.iter().enumerate() {
+            let mut spec = spec.clone();
+            // A bare fleet or alias ID stands for its ARN (which depends on --region/--account-id).
+            for d in &mut spec.destinations {
+                let arn = match destination_kind(d) {
+                    Some(DestinationKind::Fleet(id)) if !d.starts_with("arn:") => {
+                        world.fleet(id).ok().map(|f| f.arn.to_string())
+                    }
+                    Some(DestinationKind::Alias(id)) if !d.starts_with("arn:") => {
+                        world.alias(id).ok().map(|a| a.arn.to_string())
+                    }
+                    _ => None,
+                };
+                if let Some(arn) = arn {
+                    *d = arn;
+                }
+            }
+            world.create_queue(spec, tags.clone(), now).map_err(|e| {
+                FixtureError(format!(
+                    "{source}: GameSessionQueues[{i}] ({}): {}",
+                    self.queues[i].0.name,
+                    e.message()
+                ))
+            })?;
+        }
         Ok(())
     }
 
@@ -277,6 +366,11 @@ impl Fixtures {
     /// Number of fleets and aliases.
     pub fn len(&self) -> (usize, usize) {
         (self.fleets.len(), self.aliases.len())
+    }
+
+    /// Number of game session queues.
+    pub fn queue_count(&self) -> usize {
+        self.queues.len()
     }
 }
 
@@ -405,6 +499,30 @@ fn fleet_spec(f: FixtureFleet) -> Result<FleetSpec, String> {
     })
 }
 
+fn queue_spec(q: FixtureQueue) -> Result<(QueueSpec, Vec<(String, String)>), String> {
+    if q.name.is_empty()
+        || q.name.len() > 128
+        || !q.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Err("Name must be 1 to 128 letters, digits and hyphens".into());
+    }
+    let spec = QueueSpec {
+        name: q.name,
+        timeout_s: q.timeout_in_seconds,
+        latency_policies: q
+            .player_latency_policies
+            .into_iter()
+            .map(|p| (p.maximum_individual_player_latency_milliseconds, p.policy_duration_seconds))
+            .collect(),
+        destinations: q.destinations.into_iter().map(|d| d.destination_arn).collect(),
+        allowed_locations: q.filter_configuration.map(|f| f.allowed_locations),
+        priority: q.priority_configuration.map(|p| (p.priority_order, p.location_order)),
+        custom_event_data: q.custom_event_data,
+        notification_target: q.notification_target,
+    };
+    Ok((spec, q.tags.into_iter().map(|t| (t.key, t.value)).collect()))
+}
+
 fn alias_spec(a: FixtureAlias) -> Result<AliasSpec, String> {
     if !a.alias_id.starts_with("alias-") || a.alias_id.len() < 7 || a.alias_id.contains(char::is_whitespace) {
         return Err("AliasId must look like alias-<id>".into());
@@ -432,6 +550,29 @@ mod tests {
     fn builtin_fixtures_load() {
         let f = Fixtures::builtin().unwrap();
         assert_eq!(f.len(), (5, 2));
+        assert_eq!(f.queue_count(), 2);
+    }
+
+    #[test]
+    fn fixture_queues_resolve_bare_ids_and_report_bad_entries() {
+        let ok = r#"{"Fleets":[{"FleetId":"fleet-1"}],
+            "GameSessionQueues":[{"Name":"q","TimeoutInSeconds":30,"Destinations":[{"DestinationArn":"fleet-1"}],
+              "Tags":[{"Key":"team","Value":"a"}]}]}"#;
+        let f = Fixtures::parse("f.json", ok).unwrap();
+        let w = f.build_world(Settings::for_tests(), Now { at: tokio::time::Instant::now(), wall_ms: 0 });
+        let q = w.queue("q").unwrap();
+        assert_eq!(q.destinations, ["arn:aws:gamelift:us-east-1:123456789012:fleet/fleet-1"]);
+        assert_eq!(q.timeout_s, 30);
+        assert_eq!(w.tags_of(&q.arn).len(), 1);
+        let dangling =
+            r#"{"GameSessionQueues":[{"Name":"q","Destinations":[{"DestinationArn":"fleet-9"}]}]}"#;
+        assert_eq!(err(dangling), "f.json: GameSessionQueues[0] (q): Fleet fleet-9 not found.");
+        let bad_name = r#"{"GameSessionQueues":[{"Name":"no spaces"}]}"#;
+        assert!(
+            err(bad_name).starts_with("f.json: GameSessionQueues[0] (no spaces): Name"),
+            "{}",
+            err(bad_name)
+        );
     }
 
     fn err(text: &str) -> String {

@@ -18,6 +18,7 @@
 //! - `lifecycle.rs`: the driver task that applies timed transitions.
 //! - `sdk/`: the Server SDK 5 WebSocket that game-server processes connect to; `tls.rs` the
 //!   `wss://` listener in front of the same router.
+//! - `events/`: the event bus placement events are published to, and their AWS envelope.
 //! - `fixtures.rs`, `config.rs`, `clock.rs`, `error.rs`.
 //!
 //! See docs/architecture.md for the design and its reasons.
@@ -27,6 +28,7 @@ pub mod codec;
 pub mod config;
 pub mod dto;
 pub mod error;
+pub mod events;
 pub mod fixtures;
 pub mod healthcheck;
 pub mod lifecycle;

@@ -14,6 +14,7 @@ use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::events::EventBus;
 use crate::fixtures::Fixtures;
 use crate::model::compute::ProcessMessage;
 use crate::model::{Now, World};
@@ -36,6 +37,8 @@ struct Inner {
     clock: Clock,
     config: Config,
     fixtures: Fixtures,
+    /// Where the model's events are published.
+    events: EventBus,
 }
 
 impl Emulator {
@@ -54,6 +57,7 @@ impl Emulator {
                 clock,
                 config,
                 fixtures,
+                events: EventBus::new(),
             }),
         }
     }
@@ -108,12 +112,26 @@ impl Emulator {
         let out = f(&mut world, now);
         let wake = world.settle(now);
         self.deliver(&mut world);
+        self.publish_events(&mut world);
         drop(world);
         // Woken after the lock is released, so the driver does not wake only to wait for it.
         if wake {
             self.inner.wake.notify_one();
         }
         out
+    }
+
+    /// The event bus (placement events and, later, others).
+    pub fn events(&self) -> &EventBus {
+        &self.inner.events
+    }
+
+    /// Publishes the events the model recorded (under the world lock, so they keep their order).
+    fn publish_events(&self, world: &mut World) {
+        for event in world.take_events() {
+            let (target, envelope) = crate::events::envelope::envelope(&event);
+            self.events().publish(target, envelope);
+        }
     }
 
     /// Hands the messages the model queued for game-server processes to their sockets' tasks
@@ -182,6 +200,7 @@ impl Emulator {
         let mut world = self.lock();
         let next = world.driver_tick(self.now());
         self.deliver(&mut world);
+        self.publish_events(&mut world);
         drop(world);
         next.and_then(|deadline| self.inner.clock.real_deadline(deadline))
     }
@@ -198,6 +217,7 @@ impl Emulator {
         let now = self.inner.clock.advance(by);
         world.driver_tick(now);
         self.deliver(&mut world);
+        self.publish_events(&mut world);
         drop(world);
         // The driver's sleep was computed for the old time.
         self.inner.wake.notify_one();

@@ -393,6 +393,7 @@ impl World {
         if let Some(fleet) = self.fleets.get_mut(&s.fleet_id) {
             fleet.index_active(seq, &s.properties);
         }
+        self.placement_session_active(seq, now);
     }
 
     /// A game session by sequence number.
@@ -651,6 +652,7 @@ impl World {
         }
         let retention = self.settings.retention;
         self.schedule(now.at + retention, Timer::PurgeGameSession(seq));
+        self.placement_session_ended(seq, now);
     }
 
     /// Forgets an ended game session, its player sessions and its idempotency token.

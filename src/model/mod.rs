@@ -19,6 +19,8 @@
 //! - `compute.rs`: computes, auth tokens and game-server processes (Server SDK 5): the
 //!   capacity of process-driven fleets, and the messages queued for processes.
 //! - `build.rs`, `location.rs`, `tags.rs`: builds and scripts, custom locations, tags.
+//! - `queue.rs`, `placement.rs`: game session queues, placement (StartGameSessionPlacement)
+//!   and the placement events recorded for the state layer.
 //! - `timers.rs`: the deadline-ordered queue the lifecycle driver drains.
 //! - `paging.rs`: opaque NextToken encoding.
 //! - `ids.rs`, `regions.rs`: identifier/ARN shapes and known Regions.
@@ -34,7 +36,9 @@ pub mod game_session;
 pub mod ids;
 pub mod location;
 pub mod paging;
+pub mod placement;
 pub mod player_session;
+pub mod queue;
 pub mod regions;
 pub mod search;
 pub mod sharded;

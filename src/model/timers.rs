@@ -46,6 +46,20 @@ pub enum Timer {
     // Fleets
     /// A fleet, location or instance transition (see `fleet::FleetTimer`).
     Fleet(super::fleet::FleetTimer),
+    // Game session placement
+    /// A waiting placement tries again (stale unless `generation` is its latest retry).
+    PlacementRetry {
+        /// The placement's sequence number.
+        seq: u64,
+        /// Which retry this is.
+        generation: u64,
+    },
+    /// Capacity was freed: every waiting placement tries again.
+    RetryWaitingPlacements,
+    /// A placement's queue timeout passed (→ TIMED_OUT if still PENDING).
+    PlacementTimeout(u64),
+    /// An ended placement's retention is over: forget it.
+    PurgePlacement(u64),
 }
 
 /// The queue, ordered by (deadline, scheduling order): entries with equal deadlines come out in
