@@ -19,7 +19,7 @@ use std::time::Duration;
 use rustc_hash::FxHashMap;
 
 use super::game_session::Host;
-use super::timers::Timer;
+use super::timers::{Subject, Timer};
 use super::world::{Now, World};
 use super::{GameSessionStatus, GameSessionStatusReason, PlayerSessionCreationPolicy, ids, wire_enum};
 use crate::error::{ApiError, ApiResult};
@@ -432,6 +432,8 @@ impl World {
             Some(p) => {
                 p.conn = Some(conn);
                 p.epoch += 1;
+                // A reconnect: the grace-period and heartbeat timers of the old epoch are void.
+                self.timers.cancel(&Subject::Process(p.fleet_id.clone(), p.pid.clone()), |_| true);
                 for message in std::mem::take(&mut p.pending) {
                     self.hosts.outbox.push(Outgoing { conn, message });
                 }
@@ -472,6 +474,7 @@ impl World {
         p.conn = None;
         p.epoch += 1;
         let timer = Timer::ProcessGone { fleet: p.fleet_id.clone(), pid: p.pid.clone(), epoch: p.epoch };
+        self.cancel_timers(timer.subject(), |_| true);
         self.schedule(now.at + grace, timer);
     }
 
@@ -519,6 +522,7 @@ impl World {
         p.last_heartbeat_ms = Some(now.wall_ms);
         p.epoch += 1;
         let timer = Timer::HeartbeatMissed { fleet: p.fleet_id.clone(), pid: p.pid.clone(), epoch: p.epoch };
+        self.cancel_timers(timer.subject(), |_| true);
         self.schedule(now.at + timeout, timer);
         Ok(())
     }
@@ -626,6 +630,7 @@ impl World {
         fallback: Option<GameSessionStatusReason>,
     ) {
         let Some(p) = self.hosts.remove(fleet_id, pid) else { return };
+        self.cancel_timers(Subject::Process(p.fleet_id.clone(), p.pid.clone()), |_| true);
         if let Some(seq) = p.game_session {
             let reason = self.game_session(seq).and_then(|s| s.ending).or(fallback);
             self.end_game_session(seq, now, reason);
@@ -809,6 +814,7 @@ mod tests {
         w.process_activate_game_session(t, "fleet-any", "p1", &id).unwrap();
         assert_eq!(w.game_session(seq).unwrap().status, GameSessionStatus::Active);
         assert_eq!(create(&mut w, t).unwrap_err().code(), "FleetCapacityExceededException");
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -821,6 +827,7 @@ mod tests {
         w.advance(t.after(Duration::from_secs(5)));
         assert_eq!(w.game_session(seq).unwrap().status, GameSessionStatus::Terminated);
         assert!(create(&mut w, t.after(Duration::from_secs(5))).is_ok());
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -836,6 +843,7 @@ mod tests {
         assert_eq!(create(&mut w, later).unwrap_err().code(), "FleetCapacityExceededException");
         w.process_heartbeat(later, "fleet-any", "p1", true, Duration::from_secs(60)).unwrap();
         assert!(create(&mut w, later).is_ok());
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -860,6 +868,7 @@ mod tests {
         w.advance(t.after(Duration::from_secs(10)));
         assert!(w.process("fleet-any", "p1").is_none());
         assert_eq!(w.game_session(seq).unwrap().status, GameSessionStatus::Terminated);
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -878,5 +887,6 @@ mod tests {
             "UnauthorizedException"
         );
         assert_eq!(w.issue_auth_token(t, "fleet-any", "nope").unwrap_err().code(), "NotFoundException");
+        w.check_invariants().unwrap();
     }
 }

@@ -289,6 +289,11 @@ impl World {
         for no in &chosen {
             loc.retire_instance(*no);
         }
+        // A PENDING instance that is retired never becomes ready.
+        self.cancel_timers(super::timers::Subject::Fleet(id.clone()), |t| {
+            matches!(t, Timer::Fleet(FleetTimer::InstanceReady { location, instance, .. })
+                if *location == key && chosen.contains(instance))
+        });
         for instance in chosen {
             let timer = FleetTimer::InstanceGone { fleet: id.clone(), location: key, instance };
             self.schedule(now.at + delay, Timer::Fleet(timer));
@@ -398,6 +403,7 @@ mod tests {
         assert_eq!((counts(&w).pending, counts(&w).active), (0, 3));
         session(&mut w, t).unwrap();
         session(&mut w, t).unwrap();
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -418,6 +424,7 @@ mod tests {
         assert_eq!(s.status_reason, Some(GameSessionStatusReason::Interrupted));
         w.advance(t.after(Duration::from_millis(500)));
         assert_eq!(counts(&w), InstanceCounts { desired: 1, maximum: 10, active: 1, ..Default::default() });
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -440,5 +447,6 @@ mod tests {
         assert_eq!(w.game_session(b).unwrap().status, GameSessionStatus::Terminated);
         assert_eq!((counts(&w).active, counts(&w).terminating), (1, 1));
         assert!(w.game_session(a).unwrap().is_live());
+        w.check_invariants().unwrap();
     }
 }

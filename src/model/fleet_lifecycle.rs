@@ -35,7 +35,7 @@ use super::fleet::{
     ComputeType, CreationLimit, Fleet, FleetAttrs, FleetEvent, FleetEventCode, FleetLocation, FleetSpec,
     FleetTimer, IpPermission, LocationSpec, RuntimeConfig,
 };
-use super::timers::Timer;
+use super::timers::{Subject, Timer};
 use super::world::{Now, World};
 use super::{FleetStatus, GameSessionStatus, GameSessionStatusReason, ProtectionPolicy, ids, regions};
 use crate::error::{ApiError, ApiResult};
@@ -57,7 +57,7 @@ pub const DEFAULT_BASE_PORT: u16 = 7777;
 /// The operating system of Realtime script fleets (Realtime servers run on Linux).
 pub const SCRIPT_OPERATING_SYSTEM: &str = "AMAZON_LINUX_2";
 
-fn walk_index(s: FleetStatus) -> Option<usize> {
+pub(crate) fn walk_index(s: FleetStatus) -> Option<usize> {
     WALK.iter().position(|w| *w == s)
 }
 
@@ -404,12 +404,17 @@ impl World {
                 let loc = f.locations.remove(i);
                 let message = format!("Location {} of fleet {} was deleted.", loc.name, f.id);
                 f.record(FleetEventCode::LocationStateDeleted, message, wall_ms);
+                self.cancel_timers(
+                    Subject::Fleet(fleet),
+                    |t| matches!(t, Timer::Fleet(t) if t.location() == Some(location)),
+                );
             }
             FleetTimer::FleetGone { fleet } => {
                 if self.fleets.get(&fleet).is_some_and(|f| f.status == FleetStatus::Deleting)
                     && let Some(f) = self.fleets.remove(&fleet)
                 {
                     self.drop_tags(&f.arn);
+                    self.cancel_timers(Subject::Fleet(fleet), |_| true);
                 }
             }
         }
@@ -483,6 +488,10 @@ impl World {
         }
         let message = format!("A request to delete fleet {id} was initiated.");
         fleet.record(FleetEventCode::FleetDeleted, message, now.wall_ms);
+        // The creation walk and pending instances stop where they are.
+        self.cancel_timers(Subject::Fleet(id.clone()), |t| {
+            matches!(t, Timer::Fleet(FleetTimer::Step { .. } | FleetTimer::InstanceReady { .. }))
+        });
         self.interrupt_game_sessions(sessions, now);
         self.shut_down_hosts(&id, None, now, Some(GameSessionStatusReason::Interrupted));
         let after = self.settings.instance_activation_delay;
@@ -718,6 +727,10 @@ impl World {
             gone_names.push(loc.name.clone());
             fleet.record(FleetEventCode::LocationStateDeleting, message, now.wall_ms);
         }
+        self.cancel_timers(Subject::Fleet(id.clone()), |t| {
+            matches!(t, Timer::Fleet(t @ (FleetTimer::Step { .. } | FleetTimer::InstanceReady { .. }))
+                if t.location().is_some_and(|k| gone.contains(&k)))
+        });
         self.interrupt_game_sessions(sessions, now);
         for name in &gone_names {
             self.shut_down_hosts(&id, Some(name), now, Some(GameSessionStatusReason::Interrupted));
@@ -859,6 +872,7 @@ mod tests {
             codes.contains(&"FLEET_STATE_ACTIVE") && codes.contains(&"LOCATION_STATE_ACTIVE"),
             "{codes:?}"
         );
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -871,6 +885,7 @@ mod tests {
         assert_eq!(f.status, FleetStatus::Active);
         let active = f.events.iter().find(|e| e.code == FleetEventCode::FleetStateActive).unwrap();
         assert_eq!(active.time_ms, t.wall_ms + 1000);
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -883,6 +898,7 @@ mod tests {
         assert!(matches!(w.delete_fleet(&id, t), Err(ApiError::InvalidFleetStatus(_))));
         w.advance(t.after(Duration::from_secs(5)));
         assert!(w.fleet(&id).is_err());
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -897,5 +913,6 @@ mod tests {
         let mut r = req(&build);
         r.runtime.as_mut().unwrap().server_processes[0].launch_path = "c:\\game\\server.exe".into();
         assert!(w.create_fleet(r, vec![], now()).is_ok());
+        w.check_invariants().unwrap();
     }
 }

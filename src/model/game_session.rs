@@ -13,7 +13,7 @@ use std::time::Duration;
 use super::compute::ProcessMessage;
 use super::fleet::{ComputeType, Fleet};
 use super::search::{Filter, Operand, SessionFields, Sort};
-use super::timers::Timer;
+use super::timers::{Subject, Timer};
 use super::world::{Now, World};
 use super::{
     FleetStatus, GameSessionStatus, GameSessionStatusReason, PlayerSessionCreationPolicy,
@@ -390,6 +390,8 @@ impl World {
         }
         s.status = GameSessionStatus::Active;
         s.activated_ms = Some(now.wall_ms);
+        // A process-hosted session's activation timeout no longer applies.
+        self.timers.cancel(&Subject::GameSession(seq), |_| true);
         if let Some(fleet) = self.fleets.get_mut(&s.fleet_id) {
             fleet.index_active(seq, &s.properties);
         }
@@ -570,6 +572,8 @@ impl World {
             Host::Process { pid, .. } => Some((s.fleet_id.clone(), pid.clone())),
             Host::Instance { .. } => None,
         };
+        // An ACTIVATING session's activation (or activation timeout) no longer applies.
+        self.cancel_timers(Subject::GameSession(seq), |_| true);
         match (process, mode) {
             (Some(_), TerminationMode::TriggerOnProcessTerminate) => {
                 // onProcessTerminate; the session ends when the process calls ProcessEnding.
@@ -582,6 +586,7 @@ impl World {
                 // The service stops the process: its socket is closed and it is forgotten.
                 self.hosts.send(&fleet, &pid, ProcessMessage::Close);
                 self.hosts.remove(&fleet, &pid);
+                self.cancel_timers(Subject::Process(fleet, pid), |_| true);
                 self.schedule(now.at + delay, Timer::FinishTermination(seq));
             }
             (None, _) => self.schedule(now.at + delay, Timer::FinishTermination(seq)),
@@ -639,6 +644,7 @@ impl World {
             {
                 p.status = PlayerSessionStatus::Completed;
                 p.terminated_ms = Some(now.wall_ms);
+                self.timers.cancel(&Subject::PlayerSession(*ps), |_| true);
             }
         }
         let (fleet_id, location, host) = (s.fleet_id.clone(), s.location.clone(), s.host.clone());
@@ -650,6 +656,7 @@ impl World {
             Host::Process { pid, .. } => self.release_process(&fleet_id, &pid, seq),
         }
         let retention = self.settings.retention;
+        self.cancel_timers(Subject::GameSession(seq), |_| true);
         self.schedule(now.at + retention, Timer::PurgeGameSession(seq));
     }
 
@@ -861,6 +868,7 @@ mod tests {
         w.advance(t.after(Duration::from_millis(500)));
         assert_eq!(w.game_session(seq).unwrap().status, GameSessionStatus::Active);
         assert!(w.fleets["fleet-a"].active.contains(&seq));
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -875,6 +883,7 @@ mod tests {
             "{}",
             s.arn
         );
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -885,6 +894,7 @@ mod tests {
         assert_ne!(w.game_session(a).unwrap().port, w.game_session(b).unwrap().port);
         let err = w.create_game_session(now(), req("fleet-a")).unwrap_err();
         assert_eq!(err.code(), "FleetCapacityExceededException");
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -895,6 +905,7 @@ mod tests {
         assert_eq!(w.create_game_session(now(), r.clone()).unwrap_err().code(), "InvalidRequestException");
         r.location = Some("mars-north-1".into());
         assert_eq!(w.create_game_session(now(), r).unwrap_err().code(), "UnsupportedRegionException");
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -910,6 +921,7 @@ mod tests {
         let err = w.create_game_session(now(), r).unwrap_err();
         assert_eq!(err.code(), "IdempotentParameterMismatchException");
         assert_eq!(w.sessions.len(), 1);
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -921,6 +933,7 @@ mod tests {
         let err = w.create_game_session(now(), r).unwrap_err();
         assert_eq!(err.code(), "IdempotentParameterMismatchException");
         assert_eq!(err.message(), "A game session with this custom ID string already exists in this fleet.");
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -943,6 +956,7 @@ mod tests {
         w.create_game_session(t, r.clone()).unwrap();
         assert_eq!(w.create_game_session(t, r.clone()).unwrap_err().code(), "LimitExceededException");
         w.create_game_session(t.after(Duration::from_millis(1001)), r).unwrap();
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -954,6 +968,7 @@ mod tests {
             w.create_game_session(now(), req("fleet-a")).unwrap_err().code(),
             "InvalidFleetStatusException"
         );
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -972,5 +987,6 @@ mod tests {
             }
         }
         assert_eq!(seen, seqs);
+        w.check_invariants().unwrap();
     }
 }

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use super::timers::Timer;
+use super::timers::{Subject, Timer};
 use super::world::{Now, World};
 use super::{GameSessionStatus, PlayerSessionCreationPolicy, PlayerSessionStatus, ids};
 use crate::error::{ApiError, ApiResult};
@@ -174,6 +174,7 @@ impl World {
         if let Some(p) = self.player_sessions.get_mut(&seq) {
             p.status = PlayerSessionStatus::Active;
         }
+        self.cancel_timers(Subject::PlayerSession(seq), |_| true);
         Ok(seq)
     }
 
@@ -203,6 +204,7 @@ impl World {
         if let Some(gs) = self.sessions.get_mut(&p.game_session) {
             gs.current_players = gs.current_players.saturating_sub(1);
         }
+        self.cancel_timers(Subject::PlayerSession(seq), |_| true);
     }
 
     /// Removes a player session from every index (its game session is being purged).
