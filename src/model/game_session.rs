@@ -249,19 +249,14 @@ impl World {
         }
 
         let window = match (&fleet.creation_limit, req.creator_id.as_deref()) {
-            (Some(_), None) => {
-                return Err(ApiError::InvalidRequest(format!(
-                    "CreatorId is required: fleet {} has a resource creation limit policy.",
-                    fleet.id
-                )));
-            }
             (Some(limit), Some(_)) => Some(CreatorWindow {
                 max: limit.per_creator as usize,
                 window_ms: i64::from(limit.period_minutes) * 60_000,
                 policy: true,
             }),
             (None, Some(_)) => Some(CreatorWindow { max: 1, window_ms: 1_000, policy: false }),
-            (None, None) => None,
+            // A request that names no creator is not counted (issue 15: AWS accepts it).
+            (_, None) => None,
         };
         if let (Some(w), Some(creator)) = (&window, req.creator_id.as_deref())
             && let Some(times) = fleet.creators.get_mut(creator)
@@ -942,7 +937,10 @@ mod tests {
         s.creation_limit = Some(CreationLimit { per_creator: 2, period_minutes: 1 });
         let mut w = world_with(s);
         let t = now();
-        assert_eq!(w.create_game_session(t, req("fleet-a")).unwrap_err().code(), "InvalidRequestException");
+        // Requests without a CreatorId are not counted, however many.
+        for _ in 0..3 {
+            w.create_game_session(t, req("fleet-a")).unwrap();
+        }
         let mut r = req("fleet-a");
         r.creator_id = Some("p1".into());
         w.create_game_session(t, r.clone()).unwrap();
