@@ -896,7 +896,8 @@ mod tests {
             f(&mut r);
             r.check().map_err(|e| e.message().to_owned())
         };
-        let cases: [(fn(&mut CreateFleet), &str); 9] = [
+        type Change = fn(&mut CreateFleet);
+        let cases: [(Change, &str); 9] = [
             (|r| r.attrs.instance_type = None, "EC2InstanceType is required"),
             (|r| r.attrs.script_id = Some("script-1".into()), "either a BuildId or a ScriptId"),
             (|r| r.attrs.build_id = None, "needs a BuildId or a ScriptId"),
