@@ -226,6 +226,27 @@ impl World {
                 ));
             }
         }
+        if !fleet.process_driven() && loc.used_slots() != live {
+            v.add(format!(
+                "capacity in use in {} of fleet {} is {} slots for {live} live game sessions",
+                loc.name,
+                fleet.id,
+                loc.used_slots()
+            ));
+        }
+        self.check_instance_slots(fleet, loc, &on_instance, v);
+        v.from(loc.room_agrees(fleet.runtime.slots_per_instance()));
+    }
+
+    /// Each instance's used slots against the live sessions on it (`on_instance`: instance →
+    /// (slot, port, session)), which must have distinct slots and ports.
+    fn check_instance_slots(
+        &self,
+        fleet: &Fleet,
+        loc: &FleetLocation,
+        on_instance: &BTreeMap<u32, Vec<(u32, u16, u64)>>,
+        v: &mut Violations,
+    ) {
         for (no, inst) in &loc.instances {
             let hosted = on_instance.get(no).map_or(0, Vec::len) as u32;
             if inst.used() != hosted {
@@ -237,7 +258,7 @@ impl World {
                 ));
             }
         }
-        for (no, hosted) in &on_instance {
+        for (no, hosted) in on_instance {
             if !loc.instances.contains_key(no) {
                 v.add(format!(
                     "live sessions {hosted:?} of fleet {} name instance {no} of {}, which is gone",
@@ -253,15 +274,6 @@ impl World {
                 ));
             }
         }
-        if !fleet.process_driven() && loc.used_slots() != live {
-            v.add(format!(
-                "capacity in use in {} of fleet {} is {} slots for {live} live game sessions",
-                loc.name,
-                fleet.id,
-                loc.used_slots()
-            ));
-        }
-        v.from(loc.room_agrees(fleet.runtime.slots_per_instance()));
     }
 
     /// `Process::game_session` against `Host::Process`.
