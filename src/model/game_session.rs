@@ -5,6 +5,8 @@
 //! its location index it by that number in creation order, so listing a page costs the page,
 //! not the world. ACTIVE sessions are also indexed by game property (for search).
 
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 use std::ops::Bound;
 use std::sync::Arc;
@@ -765,31 +767,7 @@ impl World {
         fleet: &Fleet,
         q: &SearchQuery<'_>,
     ) -> (Vec<&GameSession>, Option<SearchCursor>) {
-        let empty = std::collections::BTreeSet::new();
-        let single;
-        let candidates: &std::collections::BTreeSet<u64> = match q.filter {
-            Some(f) if f.required_game_session_id().is_some() => {
-                single = f
-                    .required_game_session_id()
-                    .and_then(|id| self.session_ids.get(id))
-                    .filter(|seq| fleet.active.contains(seq))
-                    .map(|seq| std::collections::BTreeSet::from([*seq]))
-                    .unwrap_or_default();
-                &single
-            }
-            Some(f) => {
-                let eqs = f.required_property_equalities();
-                if eqs.is_empty() {
-                    &fleet.active
-                } else {
-                    eqs.iter()
-                        .map(|(k, v)| fleet.props.get(*k).and_then(|by_v| by_v.get(*v)).unwrap_or(&empty))
-                        .min_by_key(|set| set.len())
-                        .unwrap_or(&fleet.active)
-                }
-            }
-            None => &fleet.active,
-        };
+        let candidates = self.search_candidates(fleet, q.filter);
         let keep = |s: &&GameSession| {
             s.status == GameSessionStatus::Active
                 && q.location.is_none_or(|l| *s.location == *l)
@@ -800,43 +778,63 @@ impl World {
             Some(sort) if sort.operand == Operand::CreationTimeMillis => Some(sort.descending),
             Some(_) => None,
         };
-        match by_creation {
-            Some(descending) => {
-                let after = match q.cursor {
-                    Some(SearchCursor::After(seq)) => Some(seq),
-                    _ => None,
-                };
-                let range: Box<dyn Iterator<Item = &u64>> = match (descending, after) {
-                    (false, None) => Box::new(candidates.iter()),
-                    (false, Some(a)) => Box::new(candidates.range((Bound::Excluded(a), Bound::Unbounded))),
-                    (true, None) => Box::new(candidates.iter().rev()),
-                    (true, Some(a)) => Box::new(candidates.range(..a).rev()),
-                };
-                let items = range
-                    .filter_map(|seq| self.sessions.get(seq).map(|s| &**s))
-                    .filter(keep)
-                    .map(|s| (s.seq, s));
-                let (page, next) = super::paging::page(items, q.limit);
-                (page, next.map(SearchCursor::After))
-            }
-            None => {
-                let mut all: Vec<&GameSession> = candidates
-                    .iter()
-                    .filter_map(|seq| self.sessions.get(seq).map(|s| &**s))
-                    .filter(keep)
-                    .collect();
-                if let Some(sort) = q.sort {
-                    all.sort_by(|a, b| sort.compare(*a, *b).then(a.seq.cmp(&b.seq)));
-                }
-                let skip = match q.cursor {
-                    Some(SearchCursor::Offset(n)) => n as usize,
-                    _ => 0,
-                };
-                let items = all.into_iter().enumerate().skip(skip).map(|(i, s)| (i as u64 + 1, s));
-                let (page, next) = super::paging::page(items, q.limit);
-                (page, next.map(SearchCursor::Offset))
-            }
+        let Some(descending) = by_creation else {
+            return self.search_page_sorted(&candidates, q, keep);
+        };
+        let after = match q.cursor {
+            Some(SearchCursor::After(seq)) => Some(seq),
+            _ => None,
+        };
+        let range: Box<dyn Iterator<Item = &u64>> = match (descending, after) {
+            (false, None) => Box::new(candidates.iter()),
+            (false, Some(a)) => Box::new(candidates.range((Bound::Excluded(a), Bound::Unbounded))),
+            (true, None) => Box::new(candidates.iter().rev()),
+            (true, Some(a)) => Box::new(candidates.range(..a).rev()),
+        };
+        let items =
+            range.filter_map(|seq| self.sessions.get(seq).map(|s| &**s)).filter(keep).map(|s| (s.seq, s));
+        let (page, next) = super::paging::page(items, q.limit);
+        (page, next.map(SearchCursor::After))
+    }
+
+    /// The sessions a search must look at: the one a required `gameSessionId = '...'` names,
+    /// else the smallest set of a required `gameSessionProperties.k = 'v'`, else every ACTIVE
+    /// session of the fleet.
+    fn search_candidates<'a>(&self, fleet: &'a Fleet, filter: Option<&Filter>) -> Cow<'a, BTreeSet<u64>> {
+        let Some(f) = filter else { return Cow::Borrowed(&fleet.active) };
+        if let Some(id) = f.required_game_session_id() {
+            let seq = self.session_ids.get(id).filter(|seq| fleet.active.contains(seq));
+            return Cow::Owned(seq.map(|seq| BTreeSet::from([*seq])).unwrap_or_default());
         }
+        let eqs = f.required_property_equalities();
+        let sets = eqs.iter().map(|(k, v)| fleet.props.get(*k).and_then(|by_v| by_v.get(*v)));
+        match sets.min_by_key(|set| set.map_or(0, BTreeSet::len)) {
+            None => Cow::Borrowed(&fleet.active),
+            Some(Some(set)) => Cow::Borrowed(set),
+            Some(None) => Cow::Owned(BTreeSet::new()),
+        }
+    }
+
+    /// A search page in any order but creation time: every match is sorted, and the page is
+    /// an offset into them.
+    fn search_page_sorted<'a>(
+        &'a self,
+        candidates: &BTreeSet<u64>,
+        q: &SearchQuery<'_>,
+        keep: impl Fn(&&'a GameSession) -> bool,
+    ) -> (Vec<&'a GameSession>, Option<SearchCursor>) {
+        let mut all: Vec<&GameSession> =
+            candidates.iter().filter_map(|seq| self.sessions.get(seq).map(|s| &**s)).filter(keep).collect();
+        if let Some(sort) = q.sort {
+            all.sort_by(|a, b| sort.compare(*a, *b).then(a.seq.cmp(&b.seq)));
+        }
+        let skip = match q.cursor {
+            Some(SearchCursor::Offset(n)) => n as usize,
+            _ => 0,
+        };
+        let items = all.into_iter().enumerate().skip(skip).map(|(i, s)| (i as u64 + 1, s));
+        let (page, next) = super::paging::page(items, q.limit);
+        (page, next.map(SearchCursor::Offset))
     }
 
     /// A small log of a game session's lifecycle (what GetGameSessionLogUrl's URL serves).
