@@ -263,6 +263,25 @@ fn apply_defaults(attrs: &mut FleetAttrs, compute: ComputeType) {
     }
 }
 
+/// The locations DeleteFleetLocations may delete, by index, each once: locations of the fleet,
+/// never its home Region.
+fn check_deletable_locations(fleet: &Fleet, names: &[String]) -> ApiResult<Vec<usize>> {
+    let id = &fleet.id;
+    let mut idxs: Vec<usize> = Vec::with_capacity(names.len());
+    for n in names {
+        let i = super::game_session::locate(fleet, n)?;
+        if i == 0 {
+            return Err(ApiError::InvalidRequest(format!(
+                "Location {n} is the home Region of fleet {id}; delete the fleet instead."
+            )));
+        }
+        if !idxs.contains(&i) {
+            idxs.push(i);
+        }
+    }
+    Ok(idxs)
+}
+
 impl World {
     /// Checks that `name` can be a (new) location of a fleet of compute type `compute`: an AWS
     /// Region for EC2 fleets, an existing custom location for Anywhere fleets.
@@ -730,18 +749,7 @@ impl World {
             )));
         }
         let id = fleet.id.clone();
-        let mut idxs: Vec<usize> = Vec::with_capacity(names.len());
-        for n in names {
-            let i = super::game_session::locate(fleet, n)?;
-            if i == 0 {
-                return Err(ApiError::InvalidRequest(format!(
-                    "Location {n} is the home Region of fleet {id}; delete the fleet instead."
-                )));
-            }
-            if !idxs.contains(&i) {
-                idxs.push(i);
-            }
-        }
+        let idxs = check_deletable_locations(fleet, names)?;
         let mut sessions = Vec::new();
         for &i in &idxs {
             if fleet.locations[i].status != FleetStatus::Deleting {
@@ -976,6 +984,20 @@ mod tests {
         let mut anywhere = FleetAttrs::default();
         apply_defaults(&mut anywhere, ComputeType::Anywhere);
         assert_eq!((anywhere.fleet_type, anywhere.metric_groups), (None, vec!["default".to_string()]));
+        w.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn check_deletable_locations_refuses_the_home_region_and_lists_each_once() {
+        let (mut w, build) = world_with_build();
+        let id = w.create_fleet(req(&build), vec![], now()).unwrap();
+        let fleet = &w.fleets[&id];
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(check_deletable_locations(fleet, &names(&["us-west-2", "us-west-2"])).unwrap(), vec![1]);
+        let home = check_deletable_locations(fleet, &names(&["us-east-1"])).unwrap_err();
+        assert!(home.message().contains("is the home Region"), "{}", home.message());
+        let other = check_deletable_locations(fleet, &names(&["eu-west-1"])).unwrap_err();
+        assert_eq!(other.code(), "InvalidRequestException");
         w.check_invariants().unwrap();
     }
 
