@@ -113,6 +113,8 @@ impl Emulator {
         let wake = world.settle(now);
         self.deliver(&mut world);
         self.publish_events(&mut world);
+        #[cfg(debug_assertions)]
+        check_invariants_if_asked(&world);
         drop(world);
         // Woken after the lock is released, so the driver does not wake only to wait for it.
         if wake {
@@ -263,5 +265,18 @@ impl Emulator {
     /// what the lifecycle driver alone has done).
     pub fn inspect<R>(&self, f: impl FnOnce(&World) -> R) -> R {
         f(&self.lock())
+    }
+}
+
+/// Debug builds with `GAMELIFT_EMULATOR_CHECK_INVARIANTS=1`: checks the world's indexes after
+/// every request and logs a violation at error level (the request is answered as usual).
+#[cfg(debug_assertions)]
+fn check_invariants_if_asked(world: &World) {
+    static ASKED: OnceLock<bool> = OnceLock::new();
+    let asked = *ASKED.get_or_init(|| {
+        std::env::var("GAMELIFT_EMULATOR_CHECK_INVARIANTS").is_ok_and(|v| v == "1" || v == "true")
+    });
+    if asked && let Err(violations) = world.check_invariants() {
+        tracing::error!(%violations, "world invariants broken");
     }
 }

@@ -26,7 +26,7 @@ use rustc_hash::FxHashMap;
 
 use super::game_session::CreateGameSession;
 use super::queue::{DestinationKind, LatencyPolicy, PriorityConfig, PriorityType, Queue, destination_kind};
-use super::timers::Timer;
+use super::timers::{Subject, Timer};
 use super::world::{Now, World};
 use super::{GameSessionStatus, RoutingStrategy, TerminationMode, wire_enum};
 use crate::error::{ApiError, ApiResult};
@@ -137,6 +137,13 @@ pub struct Placement {
     pub placed: Vec<(Arc<str>, Arc<str>)>,
     /// Bumped whenever a retry is scheduled, so older retry timers are stale.
     retry_gen: u64,
+}
+
+impl Placement {
+    /// Which retry is the latest (a `Timer::PlacementRetry` of another generation is stale).
+    pub(crate) fn retry_generation(&self) -> u64 {
+        self.retry_gen
+    }
 }
 
 /// A placement outcome, as the service announces it (the state layer turns it into the
@@ -494,6 +501,7 @@ impl World {
                 ..base.clone()
             };
             if let Ok(gs) = self.create_game_session(now, attempt) {
+                self.cancel_timers(Subject::Placement(seq), |t| matches!(t, Timer::PlacementRetry { .. }));
                 self.placements.by_session.insert(gs, seq);
                 self.placements.waiting.remove(&seq);
                 if let Some(p) = self.placements.by_seq.get_mut(&seq) {
@@ -507,6 +515,7 @@ impl World {
         p.retry_gen += 1;
         let generation = p.retry_gen;
         self.placements.waiting.insert(seq);
+        self.cancel_timers(Subject::Placement(seq), |t| matches!(t, Timer::PlacementRetry { .. }));
         self.schedule(now.at + interval, Timer::PlacementRetry { seq, generation });
     }
 
@@ -664,6 +673,7 @@ impl World {
             placed,
         };
         self.events.push(ModelEvent::QueuePlacement(event));
+        self.cancel_timers(Subject::Placement(seq), |_| true);
         self.schedule(now.at + retention, Timer::PurgePlacement(seq));
     }
 

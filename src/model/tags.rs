@@ -160,6 +160,7 @@ mod tests {
         w.put_tags("arn:x", tags(&[("a", "1"), ("b", "2")])).unwrap();
         w.put_tags("arn:x", tags(&[("b", "3"), ("c", "4")])).unwrap();
         assert_eq!(w.tags_of("arn:x"), tags(&[("a", "1"), ("b", "3"), ("c", "4")]).as_slice());
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -171,6 +172,7 @@ mod tests {
         assert!(matches!(err, ApiError::TaggingFailed(_)), "{err:?}");
         assert_eq!(w.tags_of("arn:x").len(), 50);
         assert_eq!(w.tags_of("arn:x")[0].1, "");
+        w.check_invariants().unwrap();
     }
 
     #[test]

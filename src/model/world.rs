@@ -12,7 +12,7 @@ use super::game_session::GameSession;
 use super::ids;
 use super::player_session::PlayerSession;
 use super::sharded::ShardedMap;
-use super::timers::{Timer, Timers};
+use super::timers::{Subject, Timer, Timers};
 use crate::error::{ApiError, ApiResult};
 
 /// The current time, as the lifecycle sees it (`at`, for deadlines) and as clients see it
@@ -158,6 +158,11 @@ impl World {
     /// Queues a timed transition.
     pub(crate) fn schedule(&mut self, at: Instant, timer: Timer) {
         self.timers.schedule(at, timer);
+    }
+
+    /// Drops the pending timers of `subject` for which `which` holds (they no longer apply).
+    pub(crate) fn cancel_timers(&mut self, subject: Subject, which: impl Fn(&Timer) -> bool) {
+        self.timers.cancel(&subject, which);
     }
 
     /// Applies what is already due, then says whether the lifecycle driver must be woken: true
