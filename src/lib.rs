@@ -16,6 +16,7 @@
 //! - `lifecycle.rs`: the driver task that applies timed transitions.
 //! - `sdk/`: the Server SDK 5 WebSocket that game-server processes connect to; `tls.rs` the
 //!   `wss://` listener in front of the same router.
+//! - `flexmatch/`: the FlexMatch rule language engine (rule sets, matching); pure, no HTTP.
 //! - `fixtures.rs`, `config.rs`, `clock.rs`, `error.rs`.
 //!
 //! See docs/architecture.md for the design and its reasons.
@@ -25,6 +26,7 @@ pub mod config;
 pub mod dto;
 pub mod error;
 pub mod fixtures;
+pub mod flexmatch;
 pub mod healthcheck;
 pub mod lifecycle;
 pub mod model;

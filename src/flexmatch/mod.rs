@@ -1,0 +1,131 @@
+//! The FlexMatch rule language engine: parsing and validating rule sets, and building matches
+//! from a pool of tickets.
+//!
+//! Pure library code: no HTTP, no `World`, no clock. Times come in through [`MatchContext`]
+//! (milliseconds on the caller's clock), randomness from its seed, so a pass over the same pool
+//! with the same seed always proposes the same matches.
+
+use std::collections::BTreeMap;
+
+/// A parsed and validated rule set.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    teams: Vec<TeamSlot>,
+    attributes: Vec<AttributeDecl>,
+}
+
+/// Parses and validates a rule-set body. The error is a located message in the style of AWS's
+/// own, e.g. `"Team maxPlayers must be greater than 0; location: teams section: array index=1: blue"`.
+pub fn parse_rule_set(body: &str) -> Result<RuleSet, String> {
+    let _ = body;
+    Ok(RuleSet { teams: Vec::new(), attributes: Vec::new() })
+}
+
+impl RuleSet {
+    /// The teams, expanded (`quantity` N gives `<name>_1` … `<name>_N`), in rule-set order.
+    pub fn teams(&self) -> Vec<TeamSlot> {
+        self.teams.clone()
+    }
+
+    /// The declared player attributes (name, type, default), for MatchmakerData.
+    pub fn player_attributes(&self) -> &[AttributeDecl] {
+        &self.attributes
+    }
+
+    /// The sum of `maxPlayers` over the expanded teams.
+    pub fn max_players(&self) -> usize {
+        self.teams.iter().map(|t| t.max_players).sum()
+    }
+
+    /// Builds the matches one pass over `pool` can make. Each pool ticket appears in at most one
+    /// proposed match.
+    pub fn find_matches(&self, pool: &[PoolTicket], ctx: &MatchContext) -> Vec<ProposedMatch> {
+        let _ = (pool, ctx);
+        Vec::new()
+    }
+}
+
+/// One team of a match, after `quantity` expansion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamSlot {
+    pub name: String,
+    pub min_players: usize,
+    pub max_players: usize,
+}
+
+/// A player attribute's declared type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttrType {
+    String,
+    Number,
+    StringList,
+    StringNumberMap,
+}
+
+/// A declared player attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributeDecl {
+    pub name: String,
+    pub kind: AttrType,
+    pub default: Option<AttrValue>,
+}
+
+/// A player attribute value, as the API's `AttributeValue` carries it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttrValue {
+    S(String),
+    N(f64),
+    SL(Vec<String>),
+    SDM(BTreeMap<String, f64>),
+}
+
+/// One player of a ticket in the pool.
+#[derive(Debug, Clone, Default)]
+pub struct PoolPlayer {
+    pub player_id: String,
+    pub attributes: BTreeMap<String, AttrValue>,
+    pub latency_ms: BTreeMap<String, i64>,
+    /// Backfill: the team this player is already on.
+    pub team: Option<String>,
+}
+
+/// A ticket waiting in the pool.
+#[derive(Debug, Clone, Default)]
+pub struct PoolTicket {
+    pub ticket_id: String,
+    pub players: Vec<PoolPlayer>,
+    /// When the ticket entered matchmaking, in the caller's milliseconds.
+    pub start_ms: i64,
+}
+
+/// What a pass needs besides the pool.
+#[derive(Debug, Clone, Default)]
+pub struct MatchContext {
+    /// The current time; a ticket's age is `now_ms - start_ms`.
+    pub now_ms: i64,
+    /// Seeds batching and tie-breaks, so a pass is deterministic.
+    pub seed: u64,
+    /// Slots held back from every match (the configuration's AdditionalPlayerCount).
+    pub additional_player_count: usize,
+    /// Backfill: the players already in the game session, with their teams.
+    pub backfill: Option<ExistingMatch>,
+}
+
+/// The players already in a game session being backfilled (each with `team` set).
+#[derive(Debug, Clone, Default)]
+pub struct ExistingMatch {
+    pub players: Vec<PoolPlayer>,
+}
+
+/// A match the engine proposes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProposedMatch {
+    /// Indexes into the pool.
+    pub tickets: Vec<usize>,
+    /// Team name → (ticket index, player index) of every new player on it, in team order.
+    pub teams: Vec<(String, Vec<(usize, usize)>)>,
+    /// (ruleName, passedCount, failedCount) for every rule of the rule set.
+    pub rule_metrics: Vec<(String, u32, u32)>,
+    /// Regions where every player's latency satisfies the latency rules (empty: no constraint).
+    pub latency_region_ok: Vec<String>,
+}
