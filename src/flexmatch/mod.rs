@@ -7,41 +7,45 @@
 
 use std::collections::BTreeMap;
 
+mod expr;
+mod matcher;
+mod rules;
+mod ruleset;
+#[cfg(test)]
+mod tests;
+
 /// A parsed and validated rule set.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
-    teams: Vec<TeamSlot>,
-    attributes: Vec<AttributeDecl>,
+    parsed: ruleset::Parsed,
 }
 
 /// Parses and validates a rule-set body. The error is a located message in the style of AWS's
 /// own, e.g. `"Team maxPlayers must be greater than 0; location: teams section: array index=1: blue"`.
 pub fn parse_rule_set(body: &str) -> Result<RuleSet, String> {
-    let _ = body;
-    Ok(RuleSet { teams: Vec::new(), attributes: Vec::new() })
+    ruleset::parse(body).map(|parsed| RuleSet { parsed })
 }
 
 impl RuleSet {
     /// The teams, expanded (`quantity` N gives `<name>_1` … `<name>_N`), in rule-set order.
     pub fn teams(&self) -> Vec<TeamSlot> {
-        self.teams.clone()
+        self.parsed.stages[0].teams.clone()
     }
 
     /// The declared player attributes (name, type, default), for MatchmakerData.
     pub fn player_attributes(&self) -> &[AttributeDecl] {
-        &self.attributes
+        &self.parsed.attributes
     }
 
     /// The sum of `maxPlayers` over the expanded teams.
     pub fn max_players(&self) -> usize {
-        self.teams.iter().map(|t| t.max_players).sum()
+        self.parsed.stages[0].teams.iter().map(|t| t.max_players).sum()
     }
 
     /// Builds the matches one pass over `pool` can make. Each pool ticket appears in at most one
     /// proposed match.
     pub fn find_matches(&self, pool: &[PoolTicket], ctx: &MatchContext) -> Vec<ProposedMatch> {
-        let _ = (pool, ctx);
-        Vec::new()
+        matcher::find_matches(&self.parsed, pool, ctx)
     }
 }
 
