@@ -51,7 +51,11 @@ fn attr_fits(kind: AttrType, v: &AttrValue) -> bool {
 struct Matcher<'a> {
     p: &'a Parsed,
     ctx: &'a MatchContext,
+    /// One per pool ticket; `None` for tickets that can never match (missing attributes, no
+    /// latency data under a latency rule, no players).
     cands: Vec<Option<Cand>>,
+    /// Stands in for an ineligible ticket (never placed; keeps `cand` total).
+    nobody: Cand,
     existing: Vec<(Member, usize)>,
     /// Rules referenced by a compound are checked only through it.
     referenced: Vec<bool>,
@@ -106,6 +110,7 @@ pub(crate) fn find_matches(p: &Parsed, pool: &[PoolTicket], ctx: &MatchContext) 
         ctx,
         cands,
         existing: Vec::new(),
+        nobody: Cand { members: Vec::new(), start_ms: ctx.now_ms, tie: 0, fixed_team: None },
         referenced,
         metrics: std::cell::RefCell::new(vec![(0, 0); base.rules.len()]),
     };
@@ -159,10 +164,7 @@ pub(crate) fn find_matches(p: &Parsed, pool: &[PoolTicket], ctx: &MatchContext) 
 
 impl<'a> Matcher<'a> {
     fn cand(&self, t: usize) -> &Cand {
-        match &self.cands[t] {
-            Some(c) => c,
-            None => unreachable!("only eligible tickets are placed"),
-        }
+        self.cands.get(t).and_then(Option::as_ref).unwrap_or(&self.nobody)
     }
 
     /// The stage that applies to a potential match holding `placed`.

@@ -696,10 +696,19 @@ fn parse_rules(
         if let RuleKind::Compound { stmt } = &rules[i].kind {
             let mut refs = Vec::new();
             stmt_refs(stmt, &mut refs);
-            rules[i].deferred = refs.iter().any(|r| rules[*r].deferred);
+            // not/xor turn "still possible" into "failed" on a partial match: judge them whole.
+            rules[i].deferred = refs.iter().any(|r| rules[*r].deferred) || negates(stmt);
         }
     }
     Ok(rules)
+}
+
+fn negates(s: &Stmt) -> bool {
+    match s {
+        Stmt::Rule(_) => false,
+        Stmt::Not(_) | Stmt::Xor(_) => true,
+        Stmt::And(v) | Stmt::Or(v) => v.iter().any(negates),
+    }
 }
 
 pub(crate) fn stmt_refs(s: &Stmt, out: &mut Vec<usize>) {
