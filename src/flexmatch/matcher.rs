@@ -14,6 +14,11 @@ use super::rules::{self, Member, TeamView};
 use super::ruleset::{Batching, Parsed, RuleKind, Stage, stmt_refs};
 use super::{AttrType, AttrValue, MatchContext, PoolTicket, ProposedMatch};
 
+/// How many candidates (best first) a match around one anchor considers: FlexMatch works in
+/// batches too, and this bounds a pass over a pool where nothing fits to
+/// O(pool × window) checks. Large matches get at least twice their size.
+const CANDIDATE_WINDOW: usize = 64;
+
 struct Cand {
     members: Vec<Member>,
     start_ms: i64,
@@ -284,11 +289,12 @@ impl<'a> Matcher<'a> {
             }
         }
         let regions = regions?;
+        let snap = rules::Snapshot::new(&view, &self.p.attributes);
         for i in 0..stage.rules.len() {
             if !self.active(stage, i) || (stage.rules[i].deferred && !complete) {
                 continue;
             }
-            let ok = rules::check(&stage.rules, i, &view, &self.p.attributes);
+            let ok = rules::check(&stage.rules, i, &snap);
             self.count(i, ok);
             if !ok {
                 return Err(());
@@ -423,7 +429,8 @@ impl<'a> Matcher<'a> {
                 .find(|o| o.is_ne())
                 .unwrap_or(std::cmp::Ordering::Equal)
         });
-        out.into_iter().map(|(_, t)| t).collect()
+        let window = CANDIDATE_WINDOW.max(2 * stage.teams.iter().map(|t| t.max_players).sum::<usize>());
+        out.into_iter().take(window).map(|(_, t)| t).collect()
     }
 
     fn build(&mut self, anchor: Option<usize>, order: &[usize], used: &[bool]) -> Option<ProposedMatch> {

@@ -110,8 +110,31 @@ pub(crate) fn eval_teams(view: &[TeamView<'_>], attrs: &[AttributeDecl], agg: Pa
         .collect()
 }
 
-/// Evaluates `rules[idx]` (not a latency or sort rule; those have their own functions).
-pub(crate) fn check(rules: &[Rule], idx: usize, view: &[TeamView<'_>], attrs: &[AttributeDecl]) -> bool {
+/// A match under evaluation, with the expression views per partyAggregation built once.
+pub(crate) struct Snapshot<'v, 'a> {
+    pub view: &'v [TeamView<'a>],
+    attrs: &'v [AttributeDecl],
+    cache: std::cell::RefCell<Vec<(PartyAgg, std::rc::Rc<Vec<EvalTeam>>)>>,
+}
+
+impl<'v, 'a> Snapshot<'v, 'a> {
+    pub(crate) fn new(view: &'v [TeamView<'a>], attrs: &'v [AttributeDecl]) -> Self {
+        Snapshot { view, attrs, cache: std::cell::RefCell::new(Vec::new()) }
+    }
+
+    fn teams(&self, agg: PartyAgg) -> std::rc::Rc<Vec<EvalTeam>> {
+        if let Some((_, t)) = self.cache.borrow().iter().find(|(a, _)| *a == agg) {
+            return t.clone();
+        }
+        let built = std::rc::Rc::new(eval_teams(self.view, self.attrs, agg));
+        self.cache.borrow_mut().push((agg, built.clone()));
+        built
+    }
+}
+
+/// Evaluates `rules[idx]` over a match.
+pub(crate) fn check(rules: &[Rule], idx: usize, snap: &Snapshot<'_, '_>) -> bool {
+    let view = snap.view;
     match &rules[idx].kind {
         RuleKind::BatchDistance { attr, max_distance, party } => {
             let values: Vec<Val> = groups(view)
@@ -124,37 +147,37 @@ pub(crate) fn check(rules: &[Rule], idx: usize, view: &[TeamView<'_>], attrs: &[
             batch_distance(&values, *max_distance)
         }
         RuleKind::Comparison { measurements, reference, op, party } => {
-            let teams = eval_teams(view, attrs, *party);
+            let teams = snap.teams(*party);
             let reference = reference.as_ref().map(|r| operand(r, &teams));
-            measurements.iter().all(|m| compare(&expr::eval(m, &teams), reference.as_ref(), *op))
+            measurements.iter().all(|m| compare(&expr::eval(m, teams.as_slice()), reference.as_ref(), *op))
         }
         RuleKind::Distance { measurements, reference, max_distance, min_distance, party } => {
-            let teams = eval_teams(view, attrs, *party);
+            let teams = snap.teams(*party);
             let reference = operand(reference, &teams);
             measurements
                 .iter()
                 .all(|m| distance(&expr::eval(m, &teams), &reference, *max_distance, *min_distance))
         }
         RuleKind::Collection { measurements, reference, op, min_count, max_count, party } => {
-            let teams = eval_teams(view, attrs, *party);
+            let teams = snap.teams(*party);
             let reference = reference.as_ref().map(|r| operand(r, &teams));
             measurements
                 .iter()
                 .all(|m| collection(&expr::eval(m, &teams), reference.as_ref(), *op, *min_count, *max_count))
         }
-        RuleKind::Compound { stmt } => statement(stmt, rules, view, attrs),
+        RuleKind::Compound { stmt } => statement(stmt, rules, snap),
         RuleKind::Latency { .. } => latency_regions(&rules[idx].kind, view).is_some_and(|r| !r.is_empty()),
         RuleKind::Sort { .. } => true,
     }
 }
 
-fn statement(s: &Stmt, rules: &[Rule], view: &[TeamView<'_>], attrs: &[AttributeDecl]) -> bool {
+fn statement(s: &Stmt, rules: &[Rule], snap: &Snapshot<'_, '_>) -> bool {
     match s {
-        Stmt::Rule(i) => check(rules, *i, view, attrs),
-        Stmt::And(v) => v.iter().all(|s| statement(s, rules, view, attrs)),
-        Stmt::Or(v) => v.iter().any(|s| statement(s, rules, view, attrs)),
-        Stmt::Xor(v) => v.iter().filter(|s| statement(s, rules, view, attrs)).count() == 1,
-        Stmt::Not(s) => !statement(s, rules, view, attrs),
+        Stmt::Rule(i) => check(rules, *i, snap),
+        Stmt::And(v) => v.iter().all(|s| statement(s, rules, snap)),
+        Stmt::Or(v) => v.iter().any(|s| statement(s, rules, snap)),
+        Stmt::Xor(v) => v.iter().filter(|s| statement(s, rules, snap)).count() == 1,
+        Stmt::Not(s) => !statement(s, rules, snap),
     }
 }
 
