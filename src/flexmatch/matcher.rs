@@ -44,13 +44,7 @@ fn tie_break(seed: u64, id: &str) -> u64 {
 }
 
 fn attr_fits(kind: AttrType, v: &AttrValue) -> bool {
-    matches!(
-        (kind, v),
-        (AttrType::String, AttrValue::S(_))
-            | (AttrType::Number, AttrValue::N(_))
-            | (AttrType::StringList, AttrValue::SL(_))
-            | (AttrType::StringNumberMap, AttrValue::SDM(_))
-    )
+    v.kind() == kind
 }
 
 struct Matcher<'a> {

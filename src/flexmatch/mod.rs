@@ -37,6 +37,25 @@ impl RuleSet {
         &self.parsed.attributes
     }
 
+    /// A player's declared attributes as MatchmakerData shows them, in declaration order: his
+    /// own value when it has the declared type, else the default; attributes with neither
+    /// (and undeclared ones) are left out.
+    pub fn resolved_attributes(&self, player: &PoolPlayer) -> Vec<(String, AttrValue)> {
+        self.parsed
+            .attributes
+            .iter()
+            .filter_map(|decl| {
+                let own = player.attributes.get(&decl.name).filter(|v| v.kind() == decl.kind);
+                own.or(decl.default.as_ref()).map(|v| (decl.name.clone(), v.clone()))
+            })
+            .collect()
+    }
+
+    /// Whether the rule set builds large matches (strategy `balanced`).
+    pub fn is_balanced(&self) -> bool {
+        self.parsed.stages[0].algorithm.balanced
+    }
+
     /// The sum of `maxPlayers` over the expanded teams.
     pub fn max_players(&self) -> usize {
         self.parsed.stages[0].teams.iter().map(|t| t.max_players).sum()
@@ -81,6 +100,18 @@ pub enum AttrValue {
     N(f64),
     SL(Vec<String>),
     SDM(BTreeMap<String, f64>),
+}
+
+impl AttrValue {
+    /// The attribute type this value has.
+    pub fn kind(&self) -> AttrType {
+        match self {
+            AttrValue::S(_) => AttrType::String,
+            AttrValue::N(_) => AttrType::Number,
+            AttrValue::SL(_) => AttrType::StringList,
+            AttrValue::SDM(_) => AttrType::StringNumberMap,
+        }
+    }
 }
 
 /// One player of a ticket in the pool.

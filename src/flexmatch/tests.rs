@@ -1049,3 +1049,58 @@ fn flexmatch_backfill_fills_open_slots_and_keeps_existing_teams() {
     // Nothing fits: no match.
     assert!(r.find_matches(&pool[..1], &c).is_empty());
 }
+
+#[test]
+fn flexmatch_resolved_attributes_apply_defaults_in_declaration_order() {
+    let r = example("example4");
+    let p = player("a", &[("gameMode", sl(&["coop"])), ("experience", s("lots")), ("undeclared", n(1.0))]);
+    let got = r.resolved_attributes(&p);
+    let names: Vec<&str> = got.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(names, ["experience", "gameMode", "mapPreference", "acceptableMaps"]);
+    assert_eq!(got[0].1, n(50.0), "a value of the wrong type falls back to the default");
+    assert_eq!(got[1].1, sl(&["coop"]));
+    assert!(!r.is_balanced());
+    assert!(example("example7").is_balanced());
+    // No default and no value: left out.
+    assert!(example("example5").resolved_attributes(&player("b", &[])).is_empty());
+}
+
+#[test]
+fn flexmatch_sorted_batching_prefers_close_sort_attributes() {
+    let body = r#"{"ruleLanguageVersion": "1.0",
+        "playerAttributes": [{"name": "skill", "type": "number"}],
+        "algorithm": {"batchingPreference": "sorted", "sortByAttributes": ["skill"]},
+        "teams": [{"name": "duo", "minPlayers": 2, "maxPlayers": 2}]}"#;
+    let pool = vec![
+        solo("a", 0, &[("skill", n(10.0))]),
+        solo("b", 1, &[("skill", n(90.0))]),
+        solo("c", 2, &[("skill", n(12.0))]),
+        solo("d", 3, &[("skill", n(85.0))]),
+    ];
+    let found = rs(body).find_matches(&pool, &ctx(0));
+    let pairs: Vec<Vec<String>> = found.iter().map(|m| matched(&pool, m)).collect();
+    assert_eq!(pairs, vec![vec!["a".to_string(), "c".to_string()], vec!["b".to_string(), "d".to_string()]]);
+    // Random batching (the default) goes by age: a with b, c with d.
+    let random =
+        body.replace(r#""algorithm": {"batchingPreference": "sorted", "sortByAttributes": ["skill"]},"#, "");
+    let found = rs(&random).find_matches(&pool, &ctx(0));
+    assert_eq!(matched(&pool, &found[0]), ["a", "b"]);
+}
+
+#[test]
+fn flexmatch_batch_distance_on_strings_in_matching() {
+    let r = example("example9");
+    assert_eq!(r.max_players(), 200);
+    let body = r#"{"ruleLanguageVersion": "1.0",
+        "playerAttributes": [{"name": "mode", "type": "string"}],
+        "teams": [{"name": "duo", "minPlayers": 2, "maxPlayers": 2}],
+        "rules": [{"name": "SameMode", "type": "batchDistance", "batchAttribute": "mode"}]}"#;
+    let pool = vec![
+        solo("a", 0, &[("mode", s("ctf"))]),
+        solo("b", 1, &[("mode", s("dm"))]),
+        solo("c", 2, &[("mode", s("ctf"))]),
+    ];
+    let found = rs(body).find_matches(&pool, &ctx(0));
+    assert_eq!(found.len(), 1);
+    assert_eq!(matched(&pool, &found[0]), ["a", "c"]);
+}
