@@ -4,7 +4,54 @@
 //! Pure library code: no HTTP, no `World`, no clock. Times come in through [`MatchContext`]
 //! (milliseconds on the caller's clock), randomness from its seed, so a pass over the same pool
 //! with the same seed always proposes the same matches.
-
+//!
+//! # Rule sets ([`parse_rule_set`])
+//! - JSON with `//` and `/* */` comments allowed (AWS's own examples carry them); duplicate keys:
+//!   the last one wins (example 7 of the guide has two `target`s in one expansion).
+//! - `ruleLanguageVersion` must be `"1.0"`; `teams` is required (at least one); `playerAttributes`,
+//!   `algorithm`, `rules`, `expansions` and `name` are optional; any other key is refused.
+//! - Teams: `quantity` N gives `<name>_1` … `<name>_N` (the 2022 guide's spelling); expressions and
+//!   expansion targets may name the definition (all its copies) or one copy.
+//! - Size: at most 40 players in all for `exhaustiveSearch`, 200 for `balanced`, in every stage.
+//! - Expansions are resolved at parse time: each distinct `waitTimeSeconds` gives a stage, the rule
+//!   set with every expansion's latest due step applied, re-validated (an invalid step is
+//!   refused, located at its step). Steps may be listed in any order.
+//! - Error messages: `"<problem>; location: <section> section: array index=<i>: <name>"`.
+//!
+//! # Matching ([`RuleSet::find_matches`])
+//! - Eligible tickets: every player has every declared attribute that has no default (a value of
+//!   the wrong type counts as missing) and, under a latency rule, some latency data.
+//! - Order: oldest first; equal start times in an order drawn from the seed.
+//! - Each unmatched ticket in that order anchors a match. The other tickets are ranked by the sort
+//!   rules (absoluteSort, distanceSort, in rule order) relative to the anchor, then by closeness on
+//!   `sortByAttributes` (batching `sorted`), then by age; at most 64 (or twice the match size) are
+//!   considered per anchor. Each is tried whole on one team (the emptiest first; a ticket whose
+//!   players all carry the same `team` only there) and kept if the rules still hold.
+//! - Rules are checked each time a ticket is tentatively added, except those that only make sense
+//!   on a complete match (any `count(...)`, `contains` with a `minCount`, compounds using `not` or
+//!   `xor`), which are checked when the match closes. Rules a compound references are checked only
+//!   through it. Values not measurable yet (the average of an empty team) do not fail a rule.
+//! - A match closes once the candidates are used up or every team is full, if every team has its
+//!   `minPlayers` and every rule holds; otherwise the most recently added tickets are dropped one
+//!   at a time until it does, or the anchor waits.
+//! - Expansions apply by the age of the newest ticket of the potential match (the oldest with
+//!   `expansionAgeSelection: oldest`).
+//! - Latency: the regions a match may use are those every latency rule allows (each party's
+//!   latency per region aggregated by `partyAggregation`, at most `maxLatency`, and within
+//!   `maxDistance` of the region's min or avg) and that every player with latency data reported;
+//!   [`ProposedMatch::latency_region_ok`] lists them, lowest average latency first.
+//! - `additional_player_count` slots are held back one at a time from the team with the most room.
+//! - `balanced` (large matches): candidates ranked by closeness on `balancedAttribute` (with
+//!   `fastestRegion`: by latency in the anchor's fastest region first); players go to teams below
+//!   `minPlayers` first, then to the team with the most open slots; only `batchDistance` and
+//!   latency rules apply.
+//! - Backfill ([`MatchContext::backfill`]): the existing players keep their teams and count
+//!   against team sizes, rules are evaluated over the whole match, at most one match is proposed
+//!   and it holds at least one pool ticket; an existing player on an unknown team (or none)
+//!   makes the backfill unmatchable.
+//!
+//! Not modelled: AWS's batching of a pool into several batches (the whole pool is one batch),
+//! `backfillPriority` (accepted, no effect), exhaustive search beyond the greedy fill.
 use std::collections::BTreeMap;
 
 mod expr;
