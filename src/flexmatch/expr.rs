@@ -155,6 +155,9 @@ pub(crate) fn looks_like_expression(s: &str) -> bool {
 /// Parses a property expression; the error names the expression.
 pub(crate) fn parse_expr(s: &str) -> Result<Expr, String> {
     let t = s.trim();
+    if t.matches('(').count() > super::ruleset::MAX_NESTING {
+        return Err(format!("Property expression nests more than {} functions", super::ruleset::MAX_NESTING));
+    }
     if let Some(open) = t.find('(') {
         let name = t[..open].trim();
         let Some(f) = Func::from_name(name) else {

@@ -13,6 +13,8 @@ use super::{AttrType, AttrValue, AttributeDecl, TeamSlot};
 pub(crate) const MAX_PLAYERS_EXHAUSTIVE: usize = 40;
 /// The most players a large (balanced) match may hold.
 pub(crate) const MAX_PLAYERS_BALANCED: usize = 200;
+/// The deepest nesting of functions or compound operators accepted.
+pub(crate) const MAX_NESTING: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum PartyAgg {
@@ -441,6 +443,9 @@ fn parse_teams(v: Option<&Value>) -> Result<(Vec<TeamSlot>, Vec<String>), String
         if max <= 0 {
             return Err(located("Team maxPlayers must be greater than 0", &loc));
         }
+        if max > MAX_PLAYERS_BALANCED as i64 {
+            return Err(located(format!("Team maxPlayers must be at most {MAX_PLAYERS_BALANCED}"), &loc));
+        }
         if min < 0 {
             return Err(located("Team minPlayers must not be negative", &loc));
         }
@@ -723,9 +728,10 @@ fn number(obj: &Map<String, Value>, key: &str) -> Result<Option<f64>, String> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => Ok(n.as_f64()),
-        Some(Value::String(s)) => {
-            s.trim().parse::<f64>().map(Some).map_err(|_| format!("{key} must be a number, got \"{s}\""))
-        }
+        Some(Value::String(s)) => match s.trim().parse::<f64>() {
+            Ok(f) if f.is_finite() => Ok(Some(f)),
+            _ => Err(format!("{key} must be a number, got \"{s}\"")),
+        },
         Some(other) => Err(format!("{key} must be a number, got {other}")),
     }
 }
@@ -1039,6 +1045,9 @@ fn parse_rule_kind(
                 .get("statement")
                 .and_then(Value::as_str)
                 .ok_or("compound rule is missing required property 'statement'")?;
+            if text.matches('(').count() > MAX_NESTING {
+                return Err(format!("Compound statement nests more than {MAX_NESTING} levels"));
+            }
             let stmt = parse_statement(text.trim(), heads)?;
             Ok(RuleKind::Compound { stmt })
         }

@@ -191,7 +191,7 @@ fn flexmatch_invalid_rule_sets_are_refused_with_located_messages() {
             "Total maxPlayers of all teams is 42; a match of more than 40 players needs algorithm strategy 'balanced'; location: teams section",
         ),
         (
-            r#"{"ruleLanguageVersion": "1.0", "playerAttributes": [{"name": "s", "type": "number"}], "algorithm": {"strategy": "balanced", "balancedAttribute": "s"}, "teams": [{"name": "red", "minPlayers": 1, "maxPlayers": 201}]}"#.into(),
+            r#"{"ruleLanguageVersion": "1.0", "playerAttributes": [{"name": "s", "type": "number"}], "algorithm": {"strategy": "balanced", "balancedAttribute": "s"}, "teams": [{"name": "red", "minPlayers": 1, "maxPlayers": 101}, {"name": "blue", "minPlayers": 1, "maxPlayers": 100}]}"#.into(),
             "Total maxPlayers of all teams is 201; a match may hold at most 200 players; location: teams section",
         ),
         (
@@ -357,6 +357,30 @@ fn flexmatch_invalid_rule_sets_are_refused_with_located_messages() {
         (
             format!(r#"{{"ruleLanguageVersion": "1.0", {BASE_TEAMS}, "expansions": [{{"target": "skill.max", "steps": [{{"waitTimeSeconds": 1, "value": 1}}]}}]}}"#),
             "Invalid expansion target 'skill.max'; expected rules[<name>].<property>, teams[<name>].minPlayers|maxPlayers or algorithm.<property>; location: expansions section: array index=0: skill.max",
+        ),
+        (
+            r#"{"ruleLanguageVersion": "1.0", "teams": [{"name": "red", "minPlayers": 1, "maxPlayers": 9223372036854775807, "quantity": 200}]}"#.into(),
+            "Team maxPlayers must be at most 200; location: teams section: array index=0: red",
+        ),
+        (
+            with_rules(&format!(
+                r#"{{"name": "r1", "type": "comparison", "measurements": ["{}teams[red].players.attributes[skill]{}"], "referenceValue": 1, "operation": "="}}"#,
+                "max(".repeat(40),
+                ")".repeat(40)
+            )),
+            "Property expression nests more than 32 functions; location: rules section: array index=0: r1",
+        ),
+        (
+            with_rules(&format!(
+                r#"{{"name": "a", "type": "comparison", "measurements": ["flatten(teams[*].players.attributes[mode])"], "operation": "="}}, {{"name": "c", "type": "compound", "statement": "{}a{}"}}"#,
+                "not(".repeat(5000),
+                ")".repeat(5000)
+            )),
+            "Compound statement nests more than 32 levels; location: rules section: array index=1: c",
+        ),
+        (
+            with_rules(r#"{"name": "r1", "type": "latency", "maxLatency": "NaN"}"#),
+            "maxLatency must be a number, got \"NaN\"; location: rules section: array index=0: r1",
         ),
     ];
     assert!(cases.len() >= 30, "the table holds {} cases", cases.len());
