@@ -98,6 +98,11 @@ impl RuleSet {
             .collect()
     }
 
+    /// The rules' names in rule-set order (the rows of `ruleEvaluationMetrics`).
+    pub fn rule_names(&self) -> Vec<String> {
+        self.parsed.stages[0].rules.iter().map(|r| r.name.clone()).collect()
+    }
+
     /// Whether the rule set builds large matches (strategy `balanced`).
     pub fn is_balanced(&self) -> bool {
         self.parsed.stages[0].algorithm.balanced

@@ -1085,6 +1085,7 @@ fn flexmatch_resolved_attributes_apply_defaults_in_declaration_order() {
     assert_eq!(got[1].1, sl(&["coop"]));
     assert!(!r.is_balanced());
     assert!(example("example7").is_balanced());
+    assert_eq!(r.rule_names(), ["MapPreference", "ExperienceAffinity", "SharedMode", "MapOverlap"]);
     // No default and no value: left out.
     assert!(example("example5").resolved_attributes(&player("b", &[])).is_empty());
 }
