@@ -19,6 +19,7 @@
 //! - `sdk/`: the Server SDK 5 WebSocket that game-server processes connect to; `tls.rs` the
 //!   `wss://` listener in front of the same router.
 //! - `events/`: the event bus placement events are published to, and their AWS envelope.
+//! - `flexmatch/`: the FlexMatch rule language engine (rule sets, matching); pure, no HTTP.
 //! - `fixtures.rs`, `config.rs`, `clock.rs`, `error.rs`.
 //!
 //! See docs/architecture.md for the design and its reasons.
@@ -30,6 +31,7 @@ pub mod dto;
 pub mod error;
 pub mod events;
 pub mod fixtures;
+pub mod flexmatch;
 pub mod healthcheck;
 pub mod lifecycle;
 pub mod model;
