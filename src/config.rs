@@ -112,6 +112,16 @@ pub struct Config {
     #[arg(long, env = "GAMELIFT_EMULATOR_PLACEMENT_RETRY_INTERVAL", default_value = "1s", value_parser = parse_duration)]
     pub placement_retry_interval: Duration,
 
+    /// How often each matchmaking configuration's matchmaker works through its ticket pool (it
+    /// also does at once on every new ticket).
+    #[arg(long, env = "GAMELIFT_EMULATOR_MATCHMAKING_INTERVAL", default_value = "1s", value_parser = parse_duration)]
+    pub matchmaking_interval: Duration,
+
+    /// Seed of the matchmakers' tie-breaks and match IDs: the same seed, tickets and clock give
+    /// the same matches.
+    #[arg(long, env = "GAMELIFT_EMULATOR_MATCHMAKING_SEED", default_value_t = 0)]
+    pub matchmaking_seed: u64,
+
     /// Also listen for game-server processes over TLS (`wss://`) on this address; the
     /// certificate is generated at start unless --tls-cert/--tls-key are given.
     #[arg(long, env = "GAMELIFT_EMULATOR_WSS_BIND")]
@@ -183,6 +193,8 @@ impl Config {
             process_heartbeat_timeout: self.process_heartbeat_timeout,
             process_reconnect_grace: self.process_reconnect_grace,
             placement_retry_interval: self.placement_retry_interval,
+            matchmaking_interval: self.matchmaking_interval.max(std::time::Duration::from_millis(1)),
+            matchmaking_seed: self.matchmaking_seed,
         }
     }
 

@@ -11,6 +11,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
+use crate::model::matchmaking::MatchmakingEvent;
 use crate::model::placement::{ModelEvent, PlacementEvent};
 
 fn iso(ms: i64, format: SecondsFormat) -> String {
@@ -21,6 +22,7 @@ fn iso(ms: i64, format: SecondsFormat) -> String {
 pub fn envelope(event: &ModelEvent) -> (Option<String>, Value) {
     match event {
         ModelEvent::QueuePlacement(e) => (e.notification_target.clone(), placement_envelope(e)),
+        ModelEvent::Matchmaking(e) => (e.notification_target.clone(), matchmaking_envelope(e)),
     }
 }
 
@@ -56,6 +58,90 @@ pub fn placement_envelope(e: &PlacementEvent) -> Value {
         "time": iso(e.end_ms, SecondsFormat::Secs),
         "region": e.region,
         "resources": [e.queue_arn.as_ref()],
+        "detail": Value::Object(detail),
+    })
+}
+
+/// The envelope of a FlexMatch event ("GameLift Matchmaking Event", resources = [configuration ARN]).
+pub fn matchmaking_envelope(e: &MatchmakingEvent) -> Value {
+    let player = |(id, team, accepted, ps): &(String, Option<String>, Option<bool>, Option<String>)| {
+        let mut p = Map::new();
+        p.insert("playerId".into(), json!(id));
+        if let Some(t) = team {
+            p.insert("team".into(), json!(t));
+        }
+        if let Some(a) = accepted {
+            p.insert("accepted".into(), json!(a));
+        }
+        if let Some(ps) = ps {
+            p.insert("playerSessionId".into(), json!(ps));
+        }
+        Value::Object(p)
+    };
+    let tickets: Vec<Value> = e
+        .tickets
+        .iter()
+        .map(|t| {
+            json!({
+                "ticketId": t.id.as_ref(),
+                "startTime": iso(t.start_ms, SecondsFormat::Millis),
+                "players": t.players.iter().map(player).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let mut info = Map::new();
+    info.insert(
+        "players".into(),
+        Value::Array(e.tickets.iter().flat_map(|t| t.players.iter().map(player)).collect()),
+    );
+    if let Some(c) = &e.connection {
+        info.insert("gameSessionArn".into(), json!(c.game_session_arn.as_ref()));
+        info.insert("ipAddress".into(), json!(c.ip_address.as_ref()));
+        info.insert("dnsName".into(), json!(c.dns_name.as_ref()));
+        info.insert("port".into(), json!(c.port));
+    }
+    let mut detail = Map::new();
+    detail.insert("tickets".into(), Value::Array(tickets));
+    if e.kind == "MatchmakingSearching" {
+        detail.insert("estimatedWaitMillis".into(), json!("NOT_AVAILABLE"));
+    }
+    if let Some((required, timeout)) = e.acceptance {
+        detail.insert("acceptanceRequired".into(), json!(required));
+        if let Some(t) = timeout.filter(|_| required) {
+            detail.insert("acceptanceTimeout".into(), json!(t));
+        }
+    }
+    if let Some(metrics) = &e.rule_metrics {
+        let rows: Vec<Value> = metrics
+            .iter()
+            .map(|(name, passed, failed)| json!({"ruleName": name, "passedCount": passed, "failedCount": failed}))
+            .collect();
+        detail.insert("ruleEvaluationMetrics".into(), Value::Array(rows));
+    }
+    if let Some(outcome) = e.acceptance_outcome {
+        detail.insert("acceptance".into(), json!(outcome));
+    }
+    if let Some((reason, message)) = e.reason {
+        detail.insert("reason".into(), json!(reason));
+        detail.insert("message".into(), json!(message));
+    }
+    detail.insert("type".into(), json!(e.kind));
+    detail.insert("gameSessionInfo".into(), Value::Object(info));
+    if let Some(id) = &e.match_id {
+        detail.insert("matchId".into(), json!(id.as_ref()));
+    }
+    if let Some(data) = &e.custom_event_data {
+        detail.insert("customEventData".into(), json!(data));
+    }
+    json!({
+        "version": "0",
+        "id": uuid::Uuid::new_v4().to_string(),
+        "detail-type": "GameLift Matchmaking Event",
+        "source": "aws.gamelift",
+        "account": e.account,
+        "time": iso(e.time_ms, SecondsFormat::Millis),
+        "region": e.region,
+        "resources": [e.config_arn.as_ref()],
         "detail": Value::Object(detail),
     })
 }

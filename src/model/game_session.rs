@@ -162,6 +162,8 @@ pub struct CreateGameSession {
     pub game_session_data: Option<String>,
     /// Location.
     pub location: Option<String>,
+    /// MatchmakerData (a FlexMatch placement).
+    pub matchmaker_data: Option<String>,
 }
 
 impl CreateGameSession {
@@ -408,7 +410,7 @@ impl World {
             creator_id: req.creator_id.map(Into::into),
             properties: req.game_properties.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
             data: req.game_session_data.map(Into::into),
-            matchmaker_data: None,
+            matchmaker_data: req.matchmaker_data.map(Into::into),
             max_players: req.maximum_player_session_count,
             current_players: 0,
             status: GameSessionStatus::Activating,

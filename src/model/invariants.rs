@@ -448,6 +448,23 @@ impl World {
                 .is_none_or(|p| p.status == PlacementStatus::Pending)
                 .then_some("no ended placement"),
             Timer::RetryWaitingPlacements => None,
+            Timer::MatchmakerPass(c) => self
+                .matchmaking
+                .configs
+                .get(c)
+                .is_none_or(|c| c.pass_at.is_none())
+                .then_some("no configuration expecting a pass"),
+            Timer::TicketTimeout(seq) => self
+                .matchmaking
+                .tickets
+                .get(seq)
+                .is_none_or(|t| {
+                    t.status.is_terminal() || t.status == super::matchmaking::TicketStatus::Placing
+                })
+                .then_some("no searching ticket"),
+            Timer::AcceptanceTimeout(seq) => {
+                (!self.matchmaking.matches.contains_key(seq)).then_some("no match waiting for acceptance")
+            }
         }
     }
 

@@ -38,6 +38,7 @@ pub mod game_session;
 pub mod ids;
 pub mod invariants;
 pub mod location;
+pub mod matchmaking;
 pub mod paging;
 pub mod placement;
 pub mod player_session;

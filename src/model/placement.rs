@@ -91,6 +91,8 @@ pub struct StartPlacement {
     pub data: Option<String>,
     /// PriorityConfigurationOverride.
     pub override_: Option<PlacementOverride>,
+    /// MatchmakerData for the game session (placements made by FlexMatch).
+    pub matchmaker_data: Option<String>,
 }
 
 /// Where a fulfilled placement's game session runs.
@@ -191,6 +193,8 @@ impl PlacementEvent {
 pub enum ModelEvent {
     /// A game session placement ended (GameLift Queue Placement Event).
     QueuePlacement(PlacementEvent),
+    /// A FlexMatch event (GameLift Matchmaking Event).
+    Matchmaking(super::matchmaking::MatchmakingEvent),
 }
 
 /// Every placement and the indexes over them.
@@ -492,6 +496,7 @@ impl World {
             name: req.name.clone(),
             game_properties: req.properties.clone(),
             game_session_data: req.data.clone(),
+            matchmaker_data: req.matchmaker_data.clone(),
             ..Default::default()
         };
         for c in candidates {
@@ -675,6 +680,7 @@ impl World {
         self.events.push(ModelEvent::QueuePlacement(event));
         self.cancel_timers(Subject::Placement(seq), |_| true);
         self.schedule(now.at + retention, Timer::PurgePlacement(seq));
+        self.matchmaking_placement_ended(seq, outcome, now);
     }
 
     /// The events recorded since the last call, oldest first.

@@ -108,6 +108,8 @@ impl World {
             "script" => self.scripts.get(id).map(|s| &s.arn),
             "location" => self.custom_locations.get(id).map(|l| &l.arn),
             "gamesessionqueue" => self.queues.get(id).map(|q| &q.arn),
+            "matchmakingruleset" => self.matchmaking.rule_sets.get(id).map(|r| &r.arn),
+            "matchmakingconfiguration" => self.matchmaking.configs.get(id).map(|c| &c.arn),
             _ => None,
         };
         let not_found = || ApiError::NotFound(format!("Resource {arn} not found."));

@@ -61,6 +61,13 @@ pub enum Timer {
     PlacementTimeout(u64),
     /// An ended placement's retention is over: forget it.
     PurgePlacement(u64),
+    // FlexMatch
+    /// A matchmaking configuration's matchmaker works through its pool.
+    MatchmakerPass(Arc<str>),
+    /// A ticket's RequestTimeoutSeconds passed (→ TIMED_OUT if still QUEUED or SEARCHING).
+    TicketTimeout(u64),
+    /// A proposed match's AcceptanceTimeoutSeconds passed.
+    AcceptanceTimeout(u64),
 }
 
 /// The object a timer acts on. When an object changes so that its pending timers no longer
@@ -81,6 +88,12 @@ pub enum Subject {
     Placement(u64),
     /// Every waiting placement at once.
     WaitingPlacements,
+    /// A matchmaking configuration's matchmaker, by name.
+    Matchmaker(Arc<str>),
+    /// A matchmaking ticket, by sequence number.
+    Ticket(u64),
+    /// A proposed match, by sequence number.
+    Match(u64),
 }
 
 impl Timer {
@@ -101,6 +114,9 @@ impl Timer {
                 Subject::Placement(*seq)
             }
             Timer::RetryWaitingPlacements => Subject::WaitingPlacements,
+            Timer::MatchmakerPass(c) => Subject::Matchmaker(c.clone()),
+            Timer::TicketTimeout(seq) => Subject::Ticket(*seq),
+            Timer::AcceptanceTimeout(seq) => Subject::Match(*seq),
         }
     }
 }

@@ -65,6 +65,10 @@ pub struct Settings {
     pub process_reconnect_grace: Duration,
     /// How often a PENDING game session placement is tried again.
     pub placement_retry_interval: Duration,
+    /// How often a matchmaker works through its pool (it also does on every new ticket).
+    pub matchmaking_interval: Duration,
+    /// Seeds the matchmakers' tie-breaks and match IDs.
+    pub matchmaking_seed: u64,
 }
 
 impl Settings {
@@ -82,6 +86,8 @@ impl Settings {
             process_heartbeat_timeout: Duration::from_secs(60),
             process_reconnect_grace: Duration::from_secs(10),
             placement_retry_interval: Duration::from_secs(1),
+            matchmaking_interval: Duration::from_secs(1),
+            matchmaking_seed: 0,
         }
     }
 }
@@ -114,6 +120,8 @@ pub struct World {
     pub(crate) queues: FxHashMap<Arc<str>, super::queue::Queue>,
     /// Game session placements.
     pub(crate) placements: super::placement::Placements,
+    /// FlexMatch rule sets, configurations, tickets and matches.
+    pub(crate) matchmaking: super::matchmaking::Matchmaking,
     /// Events recorded for the state layer to publish (`take_events`).
     pub(crate) events: Vec<super::placement::ModelEvent>,
     next_seq: u64,
@@ -143,6 +151,7 @@ impl World {
             // Game session queues and placement
             queues: FxHashMap::default(),
             placements: super::placement::Placements::default(),
+            matchmaking: super::matchmaking::Matchmaking::default(),
             events: Vec::new(),
             next_seq: 0,
             driver_target: None,
@@ -213,6 +222,10 @@ impl World {
                 Timer::RetryWaitingPlacements => self.retry_waiting_placements(now),
                 Timer::PlacementTimeout(seq) => self.placement_timed_out(seq, now),
                 Timer::PurgePlacement(seq) => self.purge_placement(seq),
+                // FlexMatch
+                Timer::MatchmakerPass(config) => self.matchmaker_pass(&config, now),
+                Timer::TicketTimeout(seq) => self.ticket_timed_out(seq, now),
+                Timer::AcceptanceTimeout(seq) => self.acceptance_timed_out(seq, now),
             }
         }
     }

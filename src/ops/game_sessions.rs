@@ -63,6 +63,7 @@ pub(crate) fn create_game_session(
         idempotency_token: input.idempotency_token,
         game_session_data: input.game_session_data,
         location: input.location,
+        matchmaker_data: None,
     };
     em.with_world(|w, now| {
         let seq = w.create_game_session(now, req)?;

@@ -16,6 +16,7 @@ pub mod control;
 mod fleets;
 mod game_sessions;
 mod locations;
+mod matchmaking;
 pub(crate) mod player_sessions;
 mod queues;
 pub(crate) mod tags;
@@ -242,6 +243,18 @@ operations![
     queues::start_game_session_placement,
     queues::describe_game_session_placement,
     queues::stop_game_session_placement,
+    matchmaking::create_matchmaking_rule_set,
+    matchmaking::describe_matchmaking_rule_sets,
+    matchmaking::delete_matchmaking_rule_set,
+    matchmaking::validate_matchmaking_rule_set,
+    matchmaking::create_matchmaking_configuration,
+    matchmaking::describe_matchmaking_configurations,
+    matchmaking::update_matchmaking_configuration,
+    matchmaking::delete_matchmaking_configuration,
+    matchmaking::start_matchmaking,
+    matchmaking::describe_matchmaking,
+    matchmaking::stop_matchmaking,
+    matchmaking::accept_match,
 ];
 
 /// `Limit` as a page size (absent: everything).

@@ -91,7 +91,7 @@ pub(crate) fn placement_dto(p: &Placement) -> dto::GameSessionPlacement {
                 .collect()
         }),
         game_session_data: r.data.clone(),
-        matchmaker_data: None,
+        matchmaker_data: r.matchmaker_data.clone(),
         priority_configuration_override: r.override_.as_ref().map(|o| dto::PriorityConfigurationOverride {
             placement_fallback_strategy: o
                 .fallback
@@ -268,6 +268,7 @@ pub(crate) fn start_game_session_placement(
             .collect(),
         data: input.game_session_data,
         override_,
+        matchmaker_data: None,
     };
     if req.desired.iter().any(|(p, _)| p.is_empty()) {
         return Err(ApiError::InvalidRequest("Every DesiredPlayerSessions entry needs a PlayerId.".into()));
