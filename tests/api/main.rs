@@ -9,6 +9,7 @@ mod game_servers;
 mod game_sessions;
 mod harness;
 mod locations;
+mod matchmaking;
 mod placement;
 mod player_sessions;
 mod protocol;

@@ -1,0 +1,449 @@
+//! FlexMatch: rule sets, configurations, tickets, the matchmaker (expansions, timeouts),
+//! acceptance, WITH_QUEUE placement onto a fleet and the matchmaking events, in both protocols
+//! with paused time.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::harness::*;
+
+const RULE_SET_ARN_PREFIX: &str = "arn:aws:gamelift:us-east-1:123456789012:matchmakingruleset/";
+const CONFIG_ARN_PREFIX: &str = "arn:aws:gamelift:us-east-1:123456789012:matchmakingconfiguration/";
+
+/// Two teams of two; skills within 10 of each other, widened to 100 after 10 s.
+const SKILL_2X2: &str = r#"{
+  "ruleLanguageVersion": "1.0",
+  "playerAttributes": [{"name": "skill", "type": "number", "default": 10}, {"name": "mode", "type": "string"}],
+  "teams": [{"name": "red", "minPlayers": 2, "maxPlayers": 2}, {"name": "blue", "minPlayers": 2, "maxPlayers": 2}],
+  "rules": [{"name": "SimilarSkill", "type": "batchDistance", "batchAttribute": "skill", "maxDistance": 10}],
+  "expansions": [{"target": "rules[SimilarSkill].maxDistance", "steps": [{"waitTimeSeconds": 10, "value": 100}]}]
+}"#;
+
+async fn advance(api: &Api, secs: f64) {
+    let steps = (secs / 0.05).round() as u32;
+    for _ in 0..steps {
+        tokio::time::advance(Duration::from_millis(50)).await;
+        api.em.with_world(|_, _| ());
+    }
+}
+
+async fn events(api: &Api) -> Vec<Value> {
+    let page = api.em.events().read(0, Duration::ZERO).await;
+    page.events
+        .into_iter()
+        .map(|e| e.event)
+        .filter(|e| e["detail-type"] == "GameLift Matchmaking Event")
+        .collect()
+}
+
+fn types(evs: &[Value]) -> Vec<String> {
+    evs.iter().map(|e| e["detail"]["type"].as_str().unwrap_or_default().to_string()).collect()
+}
+
+async fn setup(api: &Api, proto: Proto, config: Value) {
+    api.call(proto, "CreateMatchmakingRuleSet", json!({"Name": "skill-2x2", "RuleSetBody": SKILL_2X2}))
+        .await
+        .assert_ok();
+    let mut input = json!({"Name": "cfg", "RuleSetName": "skill-2x2", "RequestTimeoutSeconds": 60,
+        "AcceptanceRequired": false, "FlexMatchMode": "STANDALONE"});
+    for (k, v) in config.as_object().cloned().unwrap_or_default() {
+        input[k] = v;
+    }
+    api.call(proto, "CreateMatchmakingConfiguration", input).await.assert_ok();
+}
+
+async fn ticket(api: &Api, proto: Proto, id: &str, player: &str, skill: f64) -> Value {
+    let r = api
+        .call(
+            proto,
+            "StartMatchmaking",
+            json!({"TicketId": id, "ConfigurationName": "cfg",
+                "Players": [{"PlayerId": player, "PlayerAttributes": {"skill": {"N": skill}, "mode": {"S": "ctf"}},
+                    "LatencyInMs": {"us-east-1": 20}}]}),
+        )
+        .await;
+    r.assert_ok()["MatchmakingTicket"].clone()
+}
+
+async fn describe(api: &Api, proto: Proto, ids: &[&str]) -> Vec<Value> {
+    let r = api.call(proto, "DescribeMatchmaking", json!({"TicketIds": ids})).await;
+    r.assert_ok()["TicketList"].as_array().cloned().unwrap_or_default()
+}
+
+async fn status(api: &Api, proto: Proto, id: &str) -> String {
+    describe(api, proto, &[id]).await[0]["Status"].as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test(start_paused = true)]
+async fn rule_sets_are_created_validated_described_by_name_or_arn_and_refused_with_a_location() {
+    for proto in BOTH {
+        let api = Api::new();
+        let r = api
+            .call(
+                proto,
+                "CreateMatchmakingRuleSet",
+                json!({"Name": "skill-2x2", "RuleSetBody": SKILL_2X2, "Tags": [{"Key": "team", "Value": "core"}]}),
+            )
+            .await;
+        let rs = r.assert_ok()["RuleSet"].clone();
+        assert_eq!(rs["RuleSetName"], "skill-2x2");
+        assert_eq!(rs["RuleSetArn"], format!("{RULE_SET_ARN_PREFIX}skill-2x2"));
+        assert_eq!(rs["RuleSetBody"], SKILL_2X2);
+        assert!(rs["CreationTime"].is_number());
+
+        let by_arn = api
+            .call(proto, "DescribeMatchmakingRuleSets", json!({"Names": [format!("{RULE_SET_ARN_PREFIX}skill-2x2")]}))
+            .await;
+        assert_eq!(by_arn.assert_ok()["RuleSets"], json!([rs]));
+        api.call(proto, "DescribeMatchmakingRuleSets", json!({"Names": ["nope"]}))
+            .await
+            .assert_error("NotFoundException");
+        let tags = api
+            .call(proto, "ListTagsForResource", json!({"ResourceARN": format!("{RULE_SET_ARN_PREFIX}skill-2x2")}))
+            .await;
+        assert_eq!(tags.assert_ok()["Tags"], json!([{"Key": "team", "Value": "core"}]));
+
+        api.call(proto, "CreateMatchmakingRuleSet", json!({"Name": "skill-2x2", "RuleSetBody": SKILL_2X2}))
+            .await
+            .assert_error("InvalidRequestException");
+        let valid = api.call(proto, "ValidateMatchmakingRuleSet", json!({"RuleSetBody": SKILL_2X2})).await;
+        assert_eq!(valid.assert_ok()["Valid"], true);
+        let bad = r#"{"ruleLanguageVersion": "1.0", "teams": [{"name": "red", "minPlayers": 1, "maxPlayers": 0}]}"#;
+        let invalid = api.call(proto, "ValidateMatchmakingRuleSet", json!({"RuleSetBody": bad})).await;
+        invalid.assert_error("InvalidRequestException");
+        assert!(invalid.message().contains("location: teams section: array index=0: red"), "{}", invalid.message());
+        api.call(proto, "CreateMatchmakingRuleSet", json!({"Name": "bad", "RuleSetBody": bad}))
+            .await
+            .assert_error("InvalidRequestException");
+
+        // In use by a configuration: refused; free again once the configuration is gone.
+        setup_config_only(&api, proto).await;
+        let del = api.call(proto, "DeleteMatchmakingRuleSet", json!({"Name": "skill-2x2"})).await;
+        del.assert_error("InvalidRequestException");
+        assert!(del.message().contains("cfg"), "{}", del.message());
+        api.call(proto, "DeleteMatchmakingConfiguration", json!({"Name": "cfg"})).await.assert_ok();
+        api.call(proto, "DeleteMatchmakingRuleSet", json!({"Name": format!("{RULE_SET_ARN_PREFIX}skill-2x2")}))
+            .await
+            .assert_ok();
+        api.call(proto, "DeleteMatchmakingRuleSet", json!({"Name": "skill-2x2"}))
+            .await
+            .assert_error("NotFoundException");
+        api.assert_invariants();
+    }
+}
+
+async fn setup_config_only(api: &Api, proto: Proto) {
+    let input = json!({"Name": "cfg", "RuleSetName": "skill-2x2", "RequestTimeoutSeconds": 60,
+        "AcceptanceRequired": false, "FlexMatchMode": "STANDALONE"});
+    api.call(proto, "CreateMatchmakingConfiguration", input).await.assert_ok();
+}
+
+#[tokio::test(start_paused = true)]
+async fn configurations_report_every_member_update_page_and_filter_by_rule_set() {
+    for proto in BOTH {
+        let api = Api::new();
+        api.call(proto, "CreateMatchmakingRuleSet", json!({"Name": "skill-2x2", "RuleSetBody": SKILL_2X2}))
+            .await
+            .assert_ok();
+        let c = api
+            .call(
+                proto,
+                "CreateMatchmakingConfiguration",
+                json!({"Name": "queued", "RuleSetName": format!("{RULE_SET_ARN_PREFIX}skill-2x2"),
+                    "RequestTimeoutSeconds": 30, "AcceptanceRequired": true, "AcceptanceTimeoutSeconds": 10,
+                    "GameSessionQueueArns": ["arn:aws:gamelift:us-east-1:123456789012:gamesessionqueue/default-queue"],
+                    "Description": "ranked", "AdditionalPlayerCount": 1, "CustomEventData": "ev",
+                    "NotificationTarget": "arn:aws:sns:us-east-1:123456789012:mm",
+                    "GameProperties": [{"Key": "mode", "Value": "ctf"}], "GameSessionData": "map=dust",
+                    "BackfillMode": "MANUAL"}),
+            )
+            .await;
+        let c = c.assert_ok()["Configuration"].clone();
+        assert_eq!(c["ConfigurationArn"], format!("{CONFIG_ARN_PREFIX}queued"));
+        assert_eq!(c["RuleSetName"], "skill-2x2");
+        assert_eq!(c["RuleSetArn"], format!("{RULE_SET_ARN_PREFIX}skill-2x2"));
+        assert_eq!(c["FlexMatchMode"], "WITH_QUEUE", "queues given, mode omitted: WITH_QUEUE");
+        assert_eq!(c["AcceptanceTimeoutSeconds"], 10);
+        assert_eq!(c["GameProperties"], json!([{"Key": "mode", "Value": "ctf"}]));
+        assert_eq!(c["BackfillMode"], "MANUAL");
+
+        for (input, what) in [
+            (json!({"Name": "x", "RuleSetName": "nope", "RequestTimeoutSeconds": 30, "AcceptanceRequired": false}), "NotFoundException"),
+            (json!({"Name": "x", "RuleSetName": "skill-2x2", "RequestTimeoutSeconds": 30, "AcceptanceRequired": false, "FlexMatchMode": "WITH_QUEUE"}), "InvalidRequestException"),
+            (json!({"Name": "x", "RuleSetName": "skill-2x2", "RequestTimeoutSeconds": 30, "AcceptanceRequired": true, "FlexMatchMode": "STANDALONE"}), "InvalidRequestException"),
+            (json!({"Name": "queued", "RuleSetName": "skill-2x2", "RequestTimeoutSeconds": 30, "AcceptanceRequired": false, "FlexMatchMode": "STANDALONE"}), "InvalidRequestException"),
+        ] {
+            api.call(proto, "CreateMatchmakingConfiguration", input).await.assert_error(what);
+        }
+        for i in 0..3 {
+            api.call(
+                proto,
+                "CreateMatchmakingConfiguration",
+                json!({"Name": format!("solo-{i}"), "RuleSetName": "skill-2x2", "RequestTimeoutSeconds": 30,
+                    "AcceptanceRequired": false, "FlexMatchMode": "STANDALONE"}),
+            )
+            .await
+            .assert_ok();
+        }
+        let p1 = api.call(proto, "DescribeMatchmakingConfigurations", json!({"Limit": 3})).await;
+        let p1 = p1.assert_ok().clone();
+        assert_eq!(p1["Configurations"].as_array().map(Vec::len), Some(3));
+        let p2 = api
+            .call(proto, "DescribeMatchmakingConfigurations", json!({"Limit": 3, "NextToken": p1["NextToken"]}))
+            .await;
+        assert_eq!(p2.assert_ok()["Configurations"][0]["Name"], "solo-2");
+        assert!(p2.body.get("NextToken").is_none());
+        let by_rs = api
+            .call(proto, "DescribeMatchmakingConfigurations", json!({"RuleSetName": "skill-2x2"}))
+            .await;
+        assert_eq!(by_rs.assert_ok()["Configurations"].as_array().map(Vec::len), Some(4));
+
+        let u = api
+            .call(
+                proto,
+                "UpdateMatchmakingConfiguration",
+                json!({"Name": format!("{CONFIG_ARN_PREFIX}queued"), "RequestTimeoutSeconds": 90, "Description": "casual"}),
+            )
+            .await;
+        let u = u.assert_ok()["Configuration"].clone();
+        assert_eq!(u["RequestTimeoutSeconds"], 90);
+        assert_eq!(u["Description"], "casual");
+        assert_eq!(u["AcceptanceTimeoutSeconds"], 10, "members not given are kept");
+        api.call(proto, "UpdateMatchmakingConfiguration", json!({"Name": "nope"}))
+            .await
+            .assert_error("NotFoundException");
+        api.assert_invariants();
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn four_close_tickets_complete_in_two_teams_with_events_listing_every_ticket() {
+    for proto in BOTH {
+        let api = Api::new();
+        setup(&api, proto, json!({})).await;
+        let t = ticket(&api, proto, "t1", "p1", 10.0).await;
+        assert_eq!(t["Status"], "QUEUED");
+        assert_eq!(t["ConfigurationArn"], format!("{CONFIG_ARN_PREFIX}cfg"));
+        assert_eq!(status(&api, proto, "t1").await, "SEARCHING", "the pass on the new ticket found no match");
+        for (i, s) in [12.0, 14.0, 15.0].into_iter().enumerate() {
+            ticket(&api, proto, &format!("t{}", i + 2), &format!("p{}", i + 2), s).await;
+        }
+        let all = describe(&api, proto, &["t1", "t2", "t3", "t4", "missing"]).await;
+        assert_eq!(all.len(), 4, "unknown tickets are left out");
+        let mut teams = std::collections::BTreeMap::new();
+        for t in &all {
+            assert_eq!(t["Status"], "COMPLETED", "{t}");
+            assert!(t["EndTime"].is_number());
+            assert!(t.get("GameSessionConnectionInfo").is_none(), "STANDALONE: no game session");
+            *teams.entry(t["Players"][0]["Team"].as_str().unwrap_or_default().to_string()).or_insert(0) += 1;
+        }
+        assert_eq!(teams, [("blue".to_string(), 2), ("red".to_string(), 2)].into_iter().collect());
+
+        let evs = events(&api).await;
+        assert_eq!(
+            types(&evs),
+            ["MatchmakingSearching", "MatchmakingSearching", "MatchmakingSearching", "MatchmakingSearching",
+                "PotentialMatchCreated", "MatchmakingSucceeded"]
+        );
+        let potential = &evs[4];
+        assert_eq!(potential["resources"], json!([format!("{CONFIG_ARN_PREFIX}cfg")]));
+        assert_eq!(potential["detail"]["tickets"].as_array().map(Vec::len), Some(4));
+        assert_eq!(potential["detail"]["acceptanceRequired"], false);
+        let metrics = &potential["detail"]["ruleEvaluationMetrics"];
+        assert_eq!(metrics[0]["ruleName"], "SimilarSkill");
+        assert!(metrics[0]["passedCount"].as_u64() >= Some(1), "{metrics}");
+        assert_eq!(metrics[0]["failedCount"], 0);
+        assert_eq!(evs[5]["detail"]["matchId"], potential["detail"]["matchId"]);
+        assert_eq!(evs[5]["detail"]["gameSessionInfo"]["players"].as_array().map(Vec::len), Some(4));
+        api.assert_invariants();
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_far_ticket_waits_until_the_expansion_then_matches_or_times_out_alone() {
+    for proto in BOTH {
+        let api = Api::new();
+        setup(&api, proto, json!({"RequestTimeoutSeconds": 20})).await;
+        for (i, s) in [10.0, 12.0, 14.0, 60.0].into_iter().enumerate() {
+            ticket(&api, proto, &format!("t{}", i + 1), &format!("p{}", i + 1), s).await;
+        }
+        advance(&api, 9.5).await;
+        assert_eq!(status(&api, proto, "t4").await, "SEARCHING", "60 is too far before the expansion");
+        advance(&api, 1.0).await;
+        for t in describe(&api, proto, &["t1", "t2", "t3", "t4"]).await {
+            assert_eq!(t["Status"], "COMPLETED", "after 10 s maxDistance is 100: {t}");
+        }
+        ticket(&api, proto, "lonely", "p9", 10.0).await;
+        advance(&api, 19.5).await;
+        assert_eq!(status(&api, proto, "lonely").await, "SEARCHING");
+        advance(&api, 0.6).await;
+        let t = &describe(&api, proto, &["lonely"]).await[0];
+        assert_eq!(t["Status"], "TIMED_OUT");
+        assert_eq!(t["StatusMessage"], "Removed from matchmaking due to timing out.");
+        let evs = events(&api).await;
+        let last = evs.last().cloned().unwrap_or_default();
+        assert_eq!(last["detail"]["type"], "MatchmakingTimedOut");
+        assert_eq!(last["detail"]["reason"], "TimedOut");
+        assert_eq!(last["detail"]["tickets"][0]["ticketId"], "lonely");
+        api.assert_invariants();
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn acceptance_all_accept_completes_one_reject_cancels_only_its_ticket_and_silence_times_out() {
+    for proto in BOTH {
+        let api = Api::new();
+        setup(&api, proto, json!({"AcceptanceRequired": true, "AcceptanceTimeoutSeconds": 10})).await;
+        for i in 1..=4 {
+            ticket(&api, proto, &format!("t{i}"), &format!("p{i}"), 10.0 + f64::from(i)).await;
+        }
+        assert_eq!(status(&api, proto, "t1").await, "REQUIRES_ACCEPTANCE");
+        api.call(proto, "AcceptMatch", json!({"TicketId": "t1", "PlayerIds": ["p2"], "AcceptanceType": "ACCEPT"}))
+            .await
+            .assert_error("InvalidRequestException");
+        for i in 1..=4 {
+            api.call(
+                proto,
+                "AcceptMatch",
+                json!({"TicketId": format!("t{i}"), "PlayerIds": [format!("p{i}")], "AcceptanceType": "ACCEPT"}),
+            )
+            .await
+            .assert_ok();
+        }
+        assert_eq!(status(&api, proto, "t4").await, "COMPLETED");
+        api.call(proto, "AcceptMatch", json!({"TicketId": "t1", "PlayerIds": ["p1"], "AcceptanceType": "ACCEPT"}))
+            .await
+            .assert_error("InvalidRequestException");
+        let kinds = types(&events(&api).await);
+        assert_eq!(kinds.iter().filter(|k| *k == "AcceptMatch").count(), 4);
+        assert!(kinds.contains(&"AcceptMatchCompleted".to_string()));
+        assert_eq!(kinds.last().map(String::as_str), Some("MatchmakingSucceeded"));
+
+        // One rejects: that ticket is CANCELLED, the others search again.
+        for i in 5..=8 {
+            ticket(&api, proto, &format!("t{i}"), &format!("p{i}"), 10.0 + f64::from(i)).await;
+        }
+        api.call(proto, "AcceptMatch", json!({"TicketId": "t5", "PlayerIds": ["p5"], "AcceptanceType": "ACCEPT"}))
+            .await
+            .assert_ok();
+        api.call(proto, "AcceptMatch", json!({"TicketId": "t6", "PlayerIds": ["p6"], "AcceptanceType": "REJECT"}))
+            .await
+            .assert_ok();
+        let after = describe(&api, proto, &["t5", "t6", "t7", "t8"]).await;
+        let st: Vec<&str> = after.iter().map(|t| t["Status"].as_str().unwrap_or_default()).collect();
+        assert_eq!(st, ["SEARCHING", "CANCELLED", "SEARCHING", "SEARCHING"]);
+        let evs = events(&api).await;
+        let completed = evs.iter().rev().find(|e| e["detail"]["type"] == "AcceptMatchCompleted").cloned().unwrap_or_default();
+        assert_eq!(completed["detail"]["acceptance"], "Rejected");
+
+        // A fourth player arrives; nobody answers: the acceptance times out, all four CANCELLED.
+        ticket(&api, proto, "t9", "p9", 12.0).await;
+        assert_eq!(status(&api, proto, "t9").await, "REQUIRES_ACCEPTANCE");
+        advance(&api, 9.9).await;
+        assert_eq!(status(&api, proto, "t9").await, "REQUIRES_ACCEPTANCE");
+        advance(&api, 0.2).await;
+        for t in describe(&api, proto, &["t5", "t7", "t8", "t9"]).await {
+            assert_eq!(t["Status"], "CANCELLED", "{t}");
+        }
+        let evs = events(&api).await;
+        let completed = evs.iter().rev().find(|e| e["detail"]["type"] == "AcceptMatchCompleted").cloned().unwrap_or_default();
+        assert_eq!(completed["detail"]["acceptance"], "TimedOut");
+        api.assert_invariants();
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn stop_cancels_a_searching_ticket_and_a_players_new_ticket_cancels_his_old_one() {
+    for proto in BOTH {
+        let api = Api::new();
+        setup(&api, proto, json!({})).await;
+        ticket(&api, proto, "t1", "p1", 10.0).await;
+        api.call(proto, "StopMatchmaking", json!({"TicketId": "t1"})).await.assert_ok();
+        let t = &describe(&api, proto, &["t1"]).await[0];
+        assert_eq!(t["Status"], "CANCELLED");
+        api.call(proto, "StopMatchmaking", json!({"TicketId": "t1"})).await.assert_error("InvalidRequestException");
+        api.call(proto, "StopMatchmaking", json!({"TicketId": "nope"})).await.assert_error("NotFoundException");
+        ticket(&api, proto, "t2", "p2", 10.0).await;
+        ticket(&api, proto, "t3", "p2", 10.0).await;
+        assert_eq!(status(&api, proto, "t2").await, "CANCELLED");
+        assert_eq!(status(&api, proto, "t3").await, "SEARCHING");
+        let generated = api
+            .call(proto, "StartMatchmaking", json!({"ConfigurationName": "cfg", "Players": [{"PlayerId": "p7"}]}))
+            .await;
+        let id = generated.assert_ok()["MatchmakingTicket"]["TicketId"].as_str().unwrap_or_default().to_string();
+        assert_eq!(id.len(), 36, "a UUID when TicketId is absent: {id}");
+        api.call(
+            proto,
+            "StartMatchmaking",
+            json!({"ConfigurationName": "cfg", "Players": [{"PlayerId": "p8", "Team": "red"}]}),
+        )
+        .await
+        .assert_error("InvalidRequestException");
+        api.call(proto, "StartMatchmaking", json!({"ConfigurationName": "nope", "Players": [{"PlayerId": "p8"}]}))
+            .await
+            .assert_error("NotFoundException");
+        api.call(proto, "DeleteMatchmakingConfiguration", json!({"Name": "cfg"}))
+            .await
+            .assert_error("InvalidRequestException");
+        api.assert_invariants();
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_queue_places_the_match_and_completes_the_tickets_with_connection_info() {
+    for proto in BOTH {
+        let api = Api::new();
+        setup(
+            &api,
+            proto,
+            json!({"Name": "cfg", "FlexMatchMode": "WITH_QUEUE",
+                "GameSessionQueueArns": ["arn:aws:gamelift:us-east-1:123456789012:gamesessionqueue/default-queue"],
+                "GameProperties": [{"Key": "mode", "Value": "ctf"}], "GameSessionData": "map=dust"}),
+        )
+        .await;
+        for i in 1..=4 {
+            ticket(&api, proto, &format!("t{i}"), &format!("p{i}"), 10.0 + f64::from(i)).await;
+        }
+        assert_eq!(status(&api, proto, "t1").await, "PLACING");
+        let stop = api.call(proto, "StopMatchmaking", json!({"TicketId": "t1"})).await;
+        stop.assert_error("InvalidRequestException");
+        assert_eq!(stop.message(), "Matchmaking ticket is in PLACING status and cannot be canceled.");
+        advance(&api, 3.0).await;
+        let all = describe(&api, proto, &["t1", "t2", "t3", "t4"]).await;
+        let info = all[0]["GameSessionConnectionInfo"].clone();
+        for t in &all {
+            assert_eq!(t["Status"], "COMPLETED", "{t}");
+            assert_eq!(t["GameSessionConnectionInfo"]["GameSessionArn"], info["GameSessionArn"]);
+        }
+        assert_eq!(info["MatchedPlayerSessions"].as_array().map(Vec::len), Some(1));
+        assert!(info["MatchedPlayerSessions"][0]["PlayerSessionId"].as_str().unwrap_or_default().starts_with("psess-"));
+        let gs = api
+            .call(proto, "DescribeGameSessions", json!({"GameSessionId": info["GameSessionArn"]}))
+            .await;
+        let gs = gs.assert_ok()["GameSessions"][0].clone();
+        assert_eq!(gs["GameProperties"], json!([{"Key": "mode", "Value": "ctf"}]));
+        assert_eq!(gs["GameSessionData"], "map=dust");
+        assert_eq!(gs["CurrentPlayerSessionCount"], 4);
+        let data = gs["MatchmakerData"].as_str().unwrap_or_default().to_string();
+        assert!(
+            data.starts_with("{\"matchId\":\"") && data.contains(&format!("\"matchmakingConfigurationArn\":\"{CONFIG_ARN_PREFIX}cfg\",\"teams\":[{{\"name\":\"red\"")),
+            "{data}"
+        );
+        let parsed: Value = serde_json::from_str(&data).unwrap_or_default();
+        assert_eq!(parsed["teams"][1]["name"], "blue");
+        assert_eq!(parsed["autoBackfillMode"], "MANUAL");
+        assert_eq!(parsed["autoBackfillTicketId"], Value::Null);
+        assert_eq!(
+            parsed["teams"][0]["players"][0]["attributes"]["skill"]["attributeType"],
+            "DOUBLE"
+        );
+        assert!(data.contains("\"mode\":{\"attributeType\":\"STRING\",\"valueAttribute\":\"ctf\"}"), "{data}");
+        let evs = events(&api).await;
+        let succeeded = evs.iter().find(|e| e["detail"]["type"] == "MatchmakingSucceeded").cloned().unwrap_or_default();
+        assert_eq!(succeeded["detail"]["gameSessionInfo"]["gameSessionArn"], info["GameSessionArn"]);
+        assert!(succeeded["detail"]["gameSessionInfo"]["port"].is_number());
+        assert!(succeeded["detail"]["tickets"][0]["players"][0]["playerSessionId"].is_string());
+        api.assert_invariants();
+    }
+}
