@@ -48,9 +48,9 @@ async fn unknown_and_unsupported_operations_are_told_apart() {
     let api = Api::new();
     for proto in BOTH {
         api.call(proto, "NoSuchOperation", json!({})).await.assert_error("UnknownOperationException");
-        let r = api.call(proto, "StartMatchmaking", json!({})).await;
+        let r = api.call(proto, "CreateVpcPeeringAuthorization", json!({})).await;
         r.assert_error("UnsupportedOperationException");
-        assert!(r.message().contains("StartMatchmaking"), "{}", r.message());
+        assert!(r.message().contains("CreateVpcPeeringAuthorization"), "{}", r.message());
     }
 }
 

@@ -38,13 +38,13 @@ def test_protocol_unknown_target_returns_400_unknown_operation(endpoint):
 
 def test_protocol_unimplemented_model_operation_returns_400_unsupported_operation(endpoint):
     status, headers, body = json11(
-        endpoint, "GameLift.StartMatchmaking",
-        {"ConfigurationName": "c", "Players": [{"PlayerId": "p1"}]},
+        endpoint, "GameLift.CreateVpcPeeringAuthorization",
+        {"GameLiftAwsAccountId": "111122223333", "PeerVpcId": "vpc-1"},
     )
     assert status == 400
     doc = _error_body(status, headers, body)
     assert doc["__type"] == "UnsupportedOperationException"
-    assert "StartMatchmaking" in doc["message"], doc
+    assert "CreateVpcPeeringAuthorization" in doc["message"], doc
     _request_id(headers)
 
 
@@ -107,7 +107,7 @@ def test_protocol_every_response_has_a_distinct_request_id(endpoint):
         ("GameLift.CreateGameSession", {"FleetId": UNKNOWN_FLEET, "MaximumPlayerSessionCount": 1}, 400),
         ("GameLift.CreateGameSession", b"{oops", 400),
         ("GameLift.NoSuchOp", {}, 400),
-        ("GameLift.StartMatchmaking", {}, 400),
+        ("GameLift.CreateVpcPeeringAuthorization", {}, 400),
     ]:
         status, headers, raw = json11(endpoint, target, body)
         assert status == want, (target, status, raw[:300])

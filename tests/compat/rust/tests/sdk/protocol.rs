@@ -3,7 +3,6 @@
 
 use aws_sdk_gamelift::error::ProvideErrorMetadata;
 use aws_sdk_gamelift::operation::RequestId;
-use aws_sdk_gamelift::types::Player;
 use gamelift_emulator_compat::{
     Emulator, FLEET_EC2, FLEET_MISSING, cbor_map, cbor_text, cbor_uint, ok, service_error,
 };
@@ -53,34 +52,34 @@ async fn request_id_present_on_error_responses() {
 }
 
 #[tokio::test]
-async fn describe_matchmaking_unimplemented_unsupported_operation() {
+async fn describe_vpc_peering_authorizations_unimplemented_unsupported_operation() {
     let emu = Emulator::start().await;
     let err = service_error(
-        emu.client().describe_matchmaking().ticket_ids("ticket-1").send().await,
-        "DescribeMatchmaking",
+        emu.client().describe_vpc_peering_authorizations().send().await,
+        "DescribeVpcPeeringAuthorizations",
     );
     // Not a modeled GameLift error: the SDK surfaces it as `Unhandled` with the code.
     assert_eq!(err.code(), Some("UnsupportedOperationException"), "{err:?}");
     let message = err.message().unwrap_or_default();
-    assert!(message.contains("DescribeMatchmaking"), "message: {message:?}");
+    assert!(message.contains("DescribeVpcPeeringAuthorizations"), "message: {message:?}");
     assert_request_id(err.request_id(), "UnsupportedOperationException");
 }
 
 #[tokio::test]
-async fn start_matchmaking_unimplemented_unsupported_operation() {
+async fn create_vpc_peering_authorization_unimplemented_unsupported_operation() {
     let emu = Emulator::start().await;
     let err = service_error(
         emu.client()
-            .start_matchmaking()
-            .configuration_name("cfg")
-            .players(Player::builder().player_id("player-1").build())
+            .create_vpc_peering_authorization()
+            .game_lift_aws_account_id("111122223333")
+            .peer_vpc_id("vpc-1")
             .send()
             .await,
-        "StartMatchmaking",
+        "CreateVpcPeeringAuthorization",
     );
     assert_eq!(err.code(), Some("UnsupportedOperationException"), "{err:?}");
     let message = err.message().unwrap_or_default();
-    assert!(message.contains("StartMatchmaking"), "message: {message:?}");
+    assert!(message.contains("CreateVpcPeeringAuthorization"), "message: {message:?}");
 }
 
 /// Sends a raw RPC v2 CBOR request and returns (status, headers, body).
