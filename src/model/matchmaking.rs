@@ -21,7 +21,7 @@ use super::timers::{Subject, Timer};
 use super::wire_enum;
 use super::world::{Now, World};
 use crate::error::{ApiError, ApiResult};
-use crate::flexmatch::{self, AttrValue, MatchContext, PoolPlayer, PoolTicket, RuleSet};
+use crate::flexmatch::{self, AttrValue, ExistingMatch, MatchContext, PoolPlayer, PoolTicket, RuleSet};
 
 wire_enum!(
     /// A matchmaking ticket's status.
@@ -217,6 +217,8 @@ pub struct Ticket {
     pub match_seq: Option<u64>,
     /// GameSessionConnectionInfo (WITH_QUEUE, COMPLETED).
     pub connection: Option<Connection>,
+    /// A match backfill request: the game session it fills (None: STANDALONE backfill).
+    pub backfill: Option<Option<Arc<str>>>,
 }
 
 /// A match proposed by a matchmaker pass.
@@ -234,6 +236,8 @@ pub struct Match {
     pub rule_metrics: Vec<(String, u32, u32)>,
     /// The placement that places it (WITH_QUEUE).
     pub placement: Option<u64>,
+    /// The backfill ticket it completes (its first ticket), if it is a backfill match.
+    pub backfill: Option<u64>,
 }
 
 /// Every rule set, configuration, ticket and match.
@@ -613,6 +617,35 @@ impl World {
         players: Vec<TicketPlayer>,
         now: Now,
     ) -> ApiResult<&Ticket> {
+        self.new_ticket(ticket_id, config, players, None, now)
+    }
+
+    /// StartMatchBackfill (client API or Server SDK): a QUEUED backfill ticket for the players
+    /// already in `game_session` (each with his Team); an active backfill of the same game
+    /// session is cancelled.
+    pub fn start_match_backfill(
+        &mut self,
+        ticket_id: Option<String>,
+        config: &str,
+        game_session: Option<&str>,
+        players: Vec<TicketPlayer>,
+        now: Now,
+    ) -> ApiResult<&Ticket> {
+        let gs = match game_session.filter(|g| !g.is_empty()) {
+            Some(g) => Some(self.game_session_by_id(g)?.arn.clone()),
+            None => None,
+        };
+        self.new_ticket(ticket_id, config, players, Some(gs), now)
+    }
+
+    fn new_ticket(
+        &mut self,
+        ticket_id: Option<String>,
+        config: &str,
+        players: Vec<TicketPlayer>,
+        backfill: Option<Option<Arc<str>>>,
+        now: Now,
+    ) -> ApiResult<&Ticket> {
         let (name, arn) = {
             let c = self.matchmaking_config(config)?;
             (c.name.clone(), c.arn.clone())
@@ -627,9 +660,15 @@ impl World {
             if players[..i].iter().any(|q| q.id == p.id) {
                 return Err(ApiError::InvalidRequest(format!("Player {} is listed more than once.", p.id)));
             }
-            if p.team.is_some() {
+            if backfill.is_none() && p.team.is_some() {
                 return Err(ApiError::InvalidRequest(format!(
                     "Players[{}].Team can only be set for a match backfill request.",
+                    i + 1
+                )));
+            }
+            if backfill.is_some() && p.team.is_none() {
+                return Err(ApiError::InvalidRequest(format!(
+                    "Players[{}].Team is required: a backfill request lists the players already in the game with their teams.",
                     i + 1
                 )));
             }
@@ -638,20 +677,22 @@ impl World {
         if self.matchmaking.ticket_ids.contains_key(id.as_str()) {
             return Err(ApiError::InvalidRequest(format!("Matchmaking ticket {id} already exists.")));
         }
-        // A player can be in one active ticket at a time: the older one is cancelled.
+        // A player can be in one active ticket at a time, a game session in one active backfill:
+        // the older ticket is cancelled.
         let older: Vec<u64> = self
             .matchmaking
             .tickets
             .values()
-            .filter(|t| {
-                !t.status.is_terminal()
-                    && t.status != TicketStatus::Placing
-                    && t.players.iter().any(|p| players.iter().any(|q| q.id == p.id))
+            .filter(|t| !t.status.is_terminal() && t.status != TicketStatus::Placing)
+            .filter(|t| match (&backfill, &t.backfill) {
+                (None, None) => t.players.iter().any(|p| players.iter().any(|q| q.id == p.id)),
+                (Some(Some(gs)), Some(Some(other))) => gs == other,
+                _ => false,
             })
             .map(|t| t.seq)
             .collect();
         for seq in older {
-            self.cancel_ticket(seq, now, "Cancelled by a newer matchmaking request for one of its players.");
+            self.cancel_ticket(seq, now, "Cancelled by a newer matchmaking request.");
         }
         let seq = self.next_seq();
         let id: Arc<str> = id.into();
@@ -671,6 +712,7 @@ impl World {
                 players,
                 match_seq: None,
                 connection: None,
+                backfill,
             },
         );
         self.matchmaking.ticket_ids.insert(id.clone(), seq);
@@ -720,6 +762,15 @@ impl World {
             self.end_ticket(seq, TicketStatus::Cancelled, "CANCELLED", message, now);
             self.ticket_event(seq, "MatchmakingCancelled", Some(("Cancelled", "Cancelled by request.")), now);
         }
+        self.backfill_ended(seq, "BACKFILL_CANCELLED");
+    }
+
+    /// Tells the game server a backfill of its game session ended without a match.
+    fn backfill_ended(&mut self, seq: u64, reason: &str) {
+        let Some(t) = self.matchmaking.tickets.get(&seq) else { return };
+        let Some(Some(gs)) = &t.backfill else { return };
+        let (gs, id) = (gs.clone(), t.id.to_string());
+        let _ = self.push_game_session_update(&gs, reason.into(), Some(id));
     }
 
     /// Moves a ticket to a terminal status and cancels its timers.
@@ -756,6 +807,7 @@ impl World {
             Some(("TimedOut", "Removed from matchmaking due to timing out.")),
             now,
         );
+        self.backfill_ended(seq, "BACKFILL_TIMED_OUT");
     }
 
     /// AcceptMatch.
@@ -849,9 +901,12 @@ impl World {
                 t.reason = Some("ACCEPTANCE_FAILED".into());
                 t.message =
                     Some("The proposed match was not accepted by every player; searching again.".into());
+                let keep_teams = t.backfill.is_some();
                 for p in &mut t.players {
                     p.accepted = None;
-                    p.team = None;
+                    if !keep_teams {
+                        p.team = None;
+                    }
                 }
                 let expired = now.at.saturating_duration_since(t.start.at);
                 let timeout =
@@ -870,7 +925,17 @@ impl World {
     fn match_accepted(&mut self, m: u64, now: Now) {
         let Some(mm) = self.matchmaking.matches.get(&m).cloned() else { return };
         let Some(c) = self.matchmaking.configs.get(&mm.config).cloned() else { return };
-        match c.spec.mode {
+        let backfill_gs = mm
+            .backfill
+            .and_then(|b| self.matchmaking.tickets.get(&b))
+            .and_then(|t| t.backfill.clone())
+            .flatten();
+        if let Some(gs) = backfill_gs {
+            self.complete_backfill(m, &c, gs, now);
+            return;
+        }
+        let mode = if mm.backfill.is_some() { FlexMatchMode::Standalone } else { c.spec.mode };
+        match mode {
             FlexMatchMode::Standalone => {
                 self.match_event(m, "MatchmakingSucceeded", now, |_| {});
                 for seq in &mm.tickets {
@@ -935,6 +1000,59 @@ impl World {
         }
     }
 
+    /// A backfill match for a running game session: the new players get player sessions, the
+    /// game session new MatchmakerData, and its process an UpdateGameSession push.
+    fn complete_backfill(&mut self, m: u64, c: &MatchmakingConfig, gs: Arc<str>, now: Now) {
+        let Some(mm) = self.matchmaking.matches.get(&m).cloned() else { return };
+        let new_players: Vec<(String, Option<String>)> = mm
+            .tickets
+            .iter()
+            .filter(|s| Some(**s) != mm.backfill)
+            .filter_map(|s| self.matchmaking.tickets.get(s))
+            .flat_map(|t| t.players.iter().map(|p| (p.id.clone(), None)))
+            .collect();
+        let created = match self.create_player_sessions(now, &gs, new_players) {
+            Ok(c) => c,
+            Err(_) => return self.match_failed(m, now),
+        };
+        let placed: Vec<(Arc<str>, Arc<str>)> = created
+            .iter()
+            .filter_map(|ps| self.player_sessions.get(ps))
+            .map(|ps| (ps.player_id.clone(), ps.id.clone()))
+            .collect();
+        let rs = self.rule_set(&c.rule_set_name).map(|r| r.parsed.clone()).ok();
+        let data = self.matchmaker_data(m, c, rs.as_deref());
+        let Ok(seq) = self.game_session_by_id(&gs).map(|s| s.seq) else { return self.match_failed(m, now) };
+        let connection = self.game_session(seq).map(|s| Connection {
+            game_session_arn: s.arn.clone(),
+            region: s.location.clone(),
+            ip_address: s.ip_address.clone(),
+            dns_name: s.dns_name.clone(),
+            port: s.port,
+        });
+        if let Some(s) = self.sessions.get_mut(&seq) {
+            s.matchmaker_data = Some(data.into());
+        }
+        for tseq in &mm.tickets {
+            if let Some(t) = self.matchmaking.tickets.get_mut(tseq) {
+                for pl in &mut t.players {
+                    if let Some((_, ps)) = placed.iter().find(|(id, _)| **id == *pl.id) {
+                        pl.player_session_id = Some(ps.to_string());
+                    }
+                }
+                t.connection = connection.clone();
+            }
+        }
+        self.match_event(m, "MatchmakingSucceeded", now, |e| e.connection = connection.clone());
+        let backfill_id =
+            mm.backfill.and_then(|b| self.matchmaking.tickets.get(&b)).map(|t| t.id.to_string());
+        let _ = self.push_game_session_update(&gs, "MATCHMAKING_DATA_UPDATED".into(), backfill_id);
+        self.matchmaking.matches.remove(&m);
+        for tseq in &mm.tickets {
+            self.end_ticket(*tseq, TicketStatus::Completed, "COMPLETED", "Matchmaking completed.", now);
+        }
+    }
+
     /// A WITH_QUEUE match could not be placed: its tickets end FAILED.
     fn match_failed(&mut self, m: u64, now: Now) {
         let Some(mm) = self.matchmaking.matches.get(&m).cloned() else { return };
@@ -949,6 +1067,7 @@ impl World {
                 "An unexpected error was encountered during match placing.",
                 now,
             );
+            self.backfill_ended(*seq, "BACKFILL_FAILED");
         }
         self.matchmaking.matches.remove(&m);
         if let Some(p) = mm.placement {
@@ -1091,13 +1210,67 @@ impl World {
             }
             self.ticket_event(seq, "MatchmakingSearching", None, now);
         }
+        // Backfill requests first (one match each at most), then the regular pool.
+        let backfills: Vec<u64> = self
+            .matchmaking
+            .tickets
+            .values()
+            .filter(|t| t.config == *config && t.status == TicketStatus::Searching && t.backfill.is_some())
+            .map(|t| t.seq)
+            .collect();
+        let ctx = MatchContext {
+            now_ms: now.wall_ms,
+            seed,
+            additional_player_count: additional as usize,
+            backfill: None,
+        };
+        let settings = (acceptance_required, acceptance_timeout);
+        for b in backfills {
+            let (pool, seqs) = self.regular_pool(config);
+            let Some(existing) = self.matchmaking.tickets.get(&b) else { continue };
+            let existing = ExistingMatch {
+                players: existing
+                    .players
+                    .iter()
+                    .map(|p| PoolPlayer {
+                        player_id: p.id.clone(),
+                        attributes: p.attributes.clone(),
+                        latency_ms: p.latency_ms.clone(),
+                        team: p.team.clone(),
+                    })
+                    .collect(),
+            };
+            if pool.is_empty() {
+                break;
+            }
+            let ctx = MatchContext { backfill: Some(existing), ..ctx.clone() };
+            if let Some(p) = rs.find_matches(&pool, &ctx).into_iter().next() {
+                self.propose(config, p, &seqs, Some(b), seed, settings, now);
+            }
+        }
+        let (pool, seqs) = self.regular_pool(config);
+        let proposals = if pool.is_empty() { Vec::new() } else { rs.find_matches(&pool, &ctx) };
+        for p in proposals {
+            self.propose(config, p, &seqs, None, seed, settings, now);
+        }
+        let still = self.matchmaking.tickets.values().any(|t| {
+            t.config == *config && matches!(t.status, TicketStatus::Searching | TicketStatus::Queued)
+        });
+        if still {
+            let at = now.at + self.settings.matchmaking_interval;
+            self.queue_pass(config, at);
+        }
+    }
+
+    /// The SEARCHING regular (non-backfill) tickets of `config` as a pool, with their sequence numbers.
+    fn regular_pool(&self, config: &Arc<str>) -> (Vec<PoolTicket>, Vec<u64>) {
         let searching: Vec<&Ticket> = self
             .matchmaking
             .tickets
             .values()
-            .filter(|t| t.config == *config && t.status == TicketStatus::Searching)
+            .filter(|t| t.config == *config && t.status == TicketStatus::Searching && t.backfill.is_none())
             .collect();
-        let pool: Vec<PoolTicket> = searching
+        let pool = searching
             .iter()
             .map(|t| PoolTicket {
                 ticket_id: t.id.to_string(),
@@ -1114,76 +1287,87 @@ impl World {
                     .collect(),
             })
             .collect();
-        let seqs: Vec<u64> = searching.iter().map(|t| t.seq).collect();
-        let ctx = MatchContext {
-            now_ms: now.wall_ms,
-            seed,
-            additional_player_count: additional as usize,
-            backfill: None,
-        };
-        let proposals = if pool.is_empty() { Vec::new() } else { rs.find_matches(&pool, &ctx) };
-        for (n, p) in proposals.into_iter().enumerate() {
-            let mseq = self.next_seq();
-            let b = mix(seed ^ mix(mseq ^ n as u64)).to_le_bytes();
-            let b2 = mix(seed.rotate_left(17) ^ mseq).to_le_bytes();
-            let mut bytes = [0u8; 16];
-            bytes[..8].copy_from_slice(&b);
-            bytes[8..].copy_from_slice(&b2);
-            let id: Arc<str> = uuid::Builder::from_random_bytes(bytes).into_uuid().to_string().into();
-            let tickets: Vec<u64> = p.tickets.iter().filter_map(|i| seqs.get(*i).copied()).collect();
-            let mut teams = Vec::new();
-            for (team, members) in &p.teams {
-                let mut ids = Vec::new();
-                for (ti, pi) in members {
-                    let Some(&tseq) = seqs.get(*ti) else { continue };
-                    if let Some(t) = self.matchmaking.tickets.get_mut(&tseq)
-                        && let Some(pl) = t.players.get_mut(*pi)
-                    {
-                        pl.team = Some(team.clone());
-                        ids.push(pl.id.clone());
+        (pool, searching.iter().map(|t| t.seq).collect())
+    }
+
+    /// Turns a proposal into a match: PotentialMatchCreated, then acceptance or on at once.
+    #[allow(clippy::too_many_arguments)]
+    fn propose(
+        &mut self,
+        config: &Arc<str>,
+        p: flexmatch::ProposedMatch,
+        seqs: &[u64],
+        backfill: Option<u64>,
+        seed: u64,
+        (acceptance_required, acceptance_timeout): (bool, Option<u32>),
+        now: Now,
+    ) {
+        let mseq = self.next_seq();
+        let b = mix(seed ^ mix(mseq)).to_le_bytes();
+        let b2 = mix(seed.rotate_left(17) ^ mseq).to_le_bytes();
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&b);
+        bytes[8..].copy_from_slice(&b2);
+        let id: Arc<str> = uuid::Builder::from_random_bytes(bytes).into_uuid().to_string().into();
+        let mut tickets: Vec<u64> = backfill.into_iter().collect();
+        tickets.extend(p.tickets.iter().filter_map(|i| seqs.get(*i).copied()));
+        let existing: Vec<(String, String)> = backfill
+            .and_then(|b| self.matchmaking.tickets.get(&b))
+            .map(|t| t.players.iter().map(|p| (p.id.clone(), p.team.clone().unwrap_or_default())).collect())
+            .unwrap_or_default();
+        let mut teams = Vec::new();
+        for (team, members) in &p.teams {
+            let mut ids: Vec<String> =
+                existing.iter().filter(|(_, t)| t == team).map(|(id, _)| id.clone()).collect();
+            for (ti, pi) in members {
+                let Some(&tseq) = seqs.get(*ti) else { continue };
+                if let Some(t) = self.matchmaking.tickets.get_mut(&tseq)
+                    && let Some(pl) = t.players.get_mut(*pi)
+                {
+                    pl.team = Some(team.clone());
+                    ids.push(pl.id.clone());
+                }
+            }
+            teams.push((team.clone(), ids));
+        }
+        for tseq in &tickets {
+            if let Some(t) = self.matchmaking.tickets.get_mut(tseq) {
+                t.match_seq = Some(mseq);
+                t.reason = None;
+                t.message = None;
+                if Some(*tseq) == backfill {
+                    // The players already in the game need not accept.
+                    for pl in &mut t.players {
+                        pl.accepted = acceptance_required.then_some(true);
                     }
                 }
-                teams.push((team.clone(), ids));
-            }
-            for tseq in &tickets {
-                if let Some(t) = self.matchmaking.tickets.get_mut(tseq) {
-                    t.match_seq = Some(mseq);
-                    t.reason = None;
-                    t.message = None;
-                }
-            }
-            self.matchmaking.matches.insert(
-                mseq,
-                Match {
-                    id,
-                    config: config.clone(),
-                    tickets: tickets.clone(),
-                    teams,
-                    rule_metrics: p.rule_metrics,
-                    placement: None,
-                },
-            );
-            self.match_event(mseq, "PotentialMatchCreated", now, |e| {
-                e.acceptance = Some((acceptance_required, acceptance_timeout));
-            });
-            if acceptance_required {
-                for tseq in &tickets {
-                    if let Some(t) = self.matchmaking.tickets.get_mut(tseq) {
-                        t.status = TicketStatus::RequiresAcceptance;
-                    }
-                }
-                let secs = u64::from(acceptance_timeout.unwrap_or(1));
-                self.schedule(now.at + Duration::from_secs(secs), Timer::AcceptanceTimeout(mseq));
-            } else {
-                self.match_accepted(mseq, now);
             }
         }
-        let still = self.matchmaking.tickets.values().any(|t| {
-            t.config == *config && matches!(t.status, TicketStatus::Searching | TicketStatus::Queued)
+        self.matchmaking.matches.insert(
+            mseq,
+            Match {
+                id,
+                config: config.clone(),
+                tickets: tickets.clone(),
+                teams,
+                rule_metrics: p.rule_metrics,
+                placement: None,
+                backfill,
+            },
+        );
+        self.match_event(mseq, "PotentialMatchCreated", now, |e| {
+            e.acceptance = Some((acceptance_required, acceptance_timeout));
         });
-        if still {
-            let at = now.at + self.settings.matchmaking_interval;
-            self.queue_pass(config, at);
+        if acceptance_required {
+            for tseq in &tickets {
+                if let Some(t) = self.matchmaking.tickets.get_mut(tseq) {
+                    t.status = TicketStatus::RequiresAcceptance;
+                }
+            }
+            let secs = u64::from(acceptance_timeout.unwrap_or(1));
+            self.schedule(now.at + Duration::from_secs(secs), Timer::AcceptanceTimeout(mseq));
+        } else {
+            self.match_accepted(mseq, now);
         }
     }
 

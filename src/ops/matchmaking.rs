@@ -109,7 +109,7 @@ pub(crate) fn ticket_dto(t: &Ticket) -> dto::MatchmakingTicket {
 }
 
 /// A Players list as the model takes it; each attribute must carry exactly one value.
-fn players(list: Vec<dto::Player>) -> ApiResult<Vec<TicketPlayer>> {
+pub(crate) fn players(list: Vec<dto::Player>) -> ApiResult<Vec<TicketPlayer>> {
     let mut out = Vec::with_capacity(list.len());
     for (i, p) in list.into_iter().enumerate() {
         let mut attributes = BTreeMap::new();
@@ -318,6 +318,25 @@ pub(crate) fn start_matchmaking(
     em.with_world(|w, now| {
         let t = w.start_matchmaking(input.ticket_id, &config, players, now)?;
         Ok(dto::StartMatchmakingOutput { matchmaking_ticket: Some(ticket_dto(t)) })
+    })
+}
+
+/// StartMatchBackfill: a QUEUED backfill ticket for the players already in the game session.
+pub(crate) fn start_match_backfill(
+    em: &Emulator,
+    input: dto::StartMatchBackfillInput,
+) -> ApiResult<dto::StartMatchBackfillOutput> {
+    let players = players(input.players.unwrap_or_default())?;
+    let config = input.configuration_name.unwrap_or_default();
+    em.with_world(|w, now| {
+        let t = w.start_match_backfill(
+            input.ticket_id,
+            &config,
+            input.game_session_arn.as_deref(),
+            players,
+            now,
+        )?;
+        Ok(dto::StartMatchBackfillOutput { matchmaking_ticket: Some(ticket_dto(t)) })
     })
 }
 

@@ -16,7 +16,7 @@ pub mod control;
 mod fleets;
 mod game_sessions;
 mod locations;
-mod matchmaking;
+pub(crate) mod matchmaking;
 pub(crate) mod player_sessions;
 mod queues;
 pub(crate) mod tags;
@@ -255,6 +255,7 @@ operations![
     matchmaking::describe_matchmaking,
     matchmaking::stop_matchmaking,
     matchmaking::accept_match,
+    matchmaking::start_match_backfill,
 ];
 
 /// `Limit` as a page size (absent: everything).

@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use super::ProcessIdentity;
 use super::replies::{
     self, DescribePlayerSessionsResult, Done, GetComputeCertificateResult, GetFleetRoleCredentialsResult,
+    StartMatchBackfillResult,
 };
 use super::requests::{self, *};
 use crate::error::{ApiError, ApiResult};
@@ -48,7 +49,8 @@ pub fn handle(em: &Emulator, who: &ProcessIdentity, text: &str) -> String {
         "GetComputeCertificate" => serve(&r, text, get_compute_certificate),
         "GetFleetRoleCredentials" => serve(&r, text, get_fleet_role_credentials),
         "TerminateServerProcess" => serve(&r, text, terminate_server_process),
-        "StartMatchBackfill" | "StopMatchBackfill" => fail(&r, &matchmaking_unsupported(action)),
+        "StartMatchBackfill" => serve(&r, text, start_match_backfill),
+        "StopMatchBackfill" => serve(&r, text, stop_match_backfill),
         _ => fail(&r, &ApiError::InvalidRequest(format!("Unknown action {action}."))),
     }
 }
@@ -70,10 +72,73 @@ fn fail(r: &Request<'_>, e: &ApiError) -> String {
     replies::error(Some(r.action), r.request_id, e)
 }
 
-fn matchmaking_unsupported(action: &str) -> ApiError {
-    ApiError::InvalidRequest(format!(
-        "{action}: FlexMatch matchmaking is not supported by gamelift-emulator yet."
-    ))
+/// Checks that `game_session` is the one this process hosts.
+fn hosted_here(w: &World, who: &ProcessIdentity, game_session: &str) -> ApiResult<()> {
+    let s = w.game_session_by_id(game_session)?;
+    let here = matches!(&s.host, crate::model::game_session::Host::Process { pid, .. } if **pid == *who.pid)
+        && *s.fleet_id == *who.fleet_id;
+    if !here {
+        return Err(ApiError::InvalidRequest(format!(
+            "Game session {game_session} is not hosted by this process."
+        )));
+    }
+    Ok(())
+}
+
+fn start_match_backfill(r: &Request<'_>, req: StartMatchBackfill) -> ApiResult<StartMatchBackfillResult> {
+    let gs = required(&req.game_session_arn, "GameSessionArn")?.to_owned();
+    let config = required(&req.matchmaking_configuration_arn, "MatchmakingConfigurationArn")?.to_owned();
+    let mut players = Vec::new();
+    for (i, p) in req.players.unwrap_or_default().into_iter().enumerate() {
+        let mut attributes = std::collections::BTreeMap::new();
+        for (name, a) in p.player_attributes.unwrap_or_default() {
+            let value = match a.attr_type.as_deref() {
+                Some("STRING") => {
+                    a.s.map(|s| crate::dto::AttributeValue { s: Some(s), ..Default::default() })
+                }
+                Some("DOUBLE") => {
+                    a.n.map(|n| crate::dto::AttributeValue { n: Some(n), ..Default::default() })
+                }
+                Some("STRING_LIST") => {
+                    a.sl.map(|l| crate::dto::AttributeValue { sl: Some(l), ..Default::default() })
+                }
+                Some("STRING_DOUBLE_MAP") => {
+                    a.sdm.map(|m| crate::dto::AttributeValue { sdm: Some(m), ..Default::default() })
+                }
+                _ => None,
+            };
+            let value = value.ok_or_else(|| {
+                ApiError::InvalidRequest(format!(
+                    "Players[{}].PlayerAttributes.{name} needs an AttrType (STRING, DOUBLE, STRING_LIST or STRING_DOUBLE_MAP) and its value.",
+                    i + 1
+                ))
+            })?;
+            attributes.insert(name, value);
+        }
+        players.push(crate::dto::Player {
+            player_id: p.player_id,
+            player_attributes: Some(attributes),
+            team: p.team,
+            latency_in_ms: p.latency_in_ms,
+        });
+    }
+    let players = crate::ops::matchmaking::players(players)?;
+    let ticket_id = req.ticket_id.filter(|t| !t.is_empty());
+    r.em.with_world(|w, now| {
+        hosted_here(w, r.who, &gs)?;
+        let t = w.start_match_backfill(ticket_id, &config, Some(&gs), players, now)?;
+        Ok(StartMatchBackfillResult { ticket_id: t.id.to_string() })
+    })
+}
+
+fn stop_match_backfill(r: &Request<'_>, req: StopMatchBackfill) -> ApiResult<Done> {
+    let gs = required(&req.game_session_arn, "GameSessionArn")?.to_owned();
+    let ticket = required(&req.ticket_id, "TicketId")?.to_owned();
+    r.em.with_world(|w, now| {
+        hosted_here(w, r.who, &gs)?;
+        w.stop_matchmaking(&ticket, now)
+    })?;
+    Ok(Done {})
 }
 
 fn required<'a>(v: &'a Option<String>, name: &str) -> ApiResult<&'a str> {

@@ -44,6 +44,14 @@ pub struct ErrorReply<'a> {
 #[derive(Debug, Default, Serialize)]
 pub struct Done {}
 
+/// `StartMatchBackfill`'s result.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StartMatchBackfillResult {
+    /// The backfill ticket.
+    pub ticket_id: String,
+}
+
 /// `GetComputeCertificate`'s result.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]

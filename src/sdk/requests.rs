@@ -68,6 +68,66 @@ pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
     })
 }
 
+/// One player of `StartMatchBackfill`.
+#[derive(Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BackfillPlayer {
+    /// PlayerId.
+    pub player_id: Option<String>,
+    /// Team.
+    pub team: Option<String>,
+    /// PlayerAttributes: name → {AttrType, S | N | SL | SDM}.
+    pub player_attributes: Option<std::collections::BTreeMap<String, BackfillAttribute>>,
+    /// LatencyInMs.
+    pub latency_in_ms: Option<std::collections::BTreeMap<String, i32>>,
+}
+
+/// A player attribute as the Server SDKs send it.
+#[derive(Debug, Default, PartialEq, Deserialize)]
+pub struct BackfillAttribute {
+    /// `STRING`, `DOUBLE`, `STRING_LIST` or `STRING_DOUBLE_MAP`.
+    #[serde(rename = "AttrType")]
+    pub attr_type: Option<String>,
+    /// String value.
+    #[serde(rename = "S")]
+    pub s: Option<String>,
+    /// Number value.
+    #[serde(rename = "N")]
+    pub n: Option<f64>,
+    /// String list value.
+    #[serde(rename = "SL")]
+    pub sl: Option<Vec<String>>,
+    /// String-to-number map value.
+    #[serde(rename = "SDM")]
+    pub sdm: Option<std::collections::BTreeMap<String, f64>>,
+}
+
+/// `StartMatchBackfill`.
+#[derive(Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StartMatchBackfill {
+    /// The game session to fill.
+    pub game_session_arn: Option<String>,
+    /// The matchmaking configuration (ARN).
+    pub matchmaking_configuration_arn: Option<String>,
+    /// TicketId (empty: one is generated).
+    pub ticket_id: Option<String>,
+    /// The players already in the game session, with their teams.
+    pub players: Option<Vec<BackfillPlayer>>,
+}
+
+/// `StopMatchBackfill`.
+#[derive(Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StopMatchBackfill {
+    /// The game session.
+    pub game_session_arn: Option<String>,
+    /// The matchmaking configuration (ARN).
+    pub matchmaking_configuration_arn: Option<String>,
+    /// The backfill ticket.
+    pub ticket_id: Option<String>,
+}
+
 /// `ActivateServerProcess` (`ProcessReady`).
 #[derive(Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
