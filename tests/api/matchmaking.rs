@@ -93,14 +93,22 @@ async fn rule_sets_are_created_validated_described_by_name_or_arn_and_refused_wi
         assert!(rs["CreationTime"].is_number());
 
         let by_arn = api
-            .call(proto, "DescribeMatchmakingRuleSets", json!({"Names": [format!("{RULE_SET_ARN_PREFIX}skill-2x2")]}))
+            .call(
+                proto,
+                "DescribeMatchmakingRuleSets",
+                json!({"Names": [format!("{RULE_SET_ARN_PREFIX}skill-2x2")]}),
+            )
             .await;
         assert_eq!(by_arn.assert_ok()["RuleSets"], json!([rs]));
         api.call(proto, "DescribeMatchmakingRuleSets", json!({"Names": ["nope"]}))
             .await
             .assert_error("NotFoundException");
         let tags = api
-            .call(proto, "ListTagsForResource", json!({"ResourceARN": format!("{RULE_SET_ARN_PREFIX}skill-2x2")}))
+            .call(
+                proto,
+                "ListTagsForResource",
+                json!({"ResourceARN": format!("{RULE_SET_ARN_PREFIX}skill-2x2")}),
+            )
             .await;
         assert_eq!(tags.assert_ok()["Tags"], json!([{"Key": "team", "Value": "core"}]));
 
@@ -109,10 +117,15 @@ async fn rule_sets_are_created_validated_described_by_name_or_arn_and_refused_wi
             .assert_error("InvalidRequestException");
         let valid = api.call(proto, "ValidateMatchmakingRuleSet", json!({"RuleSetBody": SKILL_2X2})).await;
         assert_eq!(valid.assert_ok()["Valid"], true);
-        let bad = r#"{"ruleLanguageVersion": "1.0", "teams": [{"name": "red", "minPlayers": 1, "maxPlayers": 0}]}"#;
+        let bad =
+            r#"{"ruleLanguageVersion": "1.0", "teams": [{"name": "red", "minPlayers": 1, "maxPlayers": 0}]}"#;
         let invalid = api.call(proto, "ValidateMatchmakingRuleSet", json!({"RuleSetBody": bad})).await;
         invalid.assert_error("InvalidRequestException");
-        assert!(invalid.message().contains("location: teams section: array index=0: red"), "{}", invalid.message());
+        assert!(
+            invalid.message().contains("location: teams section: array index=0: red"),
+            "{}",
+            invalid.message()
+        );
         api.call(proto, "CreateMatchmakingRuleSet", json!({"Name": "bad", "RuleSetBody": bad}))
             .await
             .assert_error("InvalidRequestException");
@@ -123,9 +136,13 @@ async fn rule_sets_are_created_validated_described_by_name_or_arn_and_refused_wi
         del.assert_error("InvalidRequestException");
         assert!(del.message().contains("cfg"), "{}", del.message());
         api.call(proto, "DeleteMatchmakingConfiguration", json!({"Name": "cfg"})).await.assert_ok();
-        api.call(proto, "DeleteMatchmakingRuleSet", json!({"Name": format!("{RULE_SET_ARN_PREFIX}skill-2x2")}))
-            .await
-            .assert_ok();
+        api.call(
+            proto,
+            "DeleteMatchmakingRuleSet",
+            json!({"Name": format!("{RULE_SET_ARN_PREFIX}skill-2x2")}),
+        )
+        .await
+        .assert_ok();
         api.call(proto, "DeleteMatchmakingRuleSet", json!({"Name": "skill-2x2"}))
             .await
             .assert_error("NotFoundException");
@@ -169,10 +186,22 @@ async fn configurations_report_every_member_update_page_and_filter_by_rule_set()
         assert_eq!(c["BackfillMode"], "MANUAL");
 
         for (input, what) in [
-            (json!({"Name": "x", "RuleSetName": "nope", "RequestTimeoutSeconds": 30, "AcceptanceRequired": false}), "NotFoundException"),
-            (json!({"Name": "x", "RuleSetName": "skill-2x2", "RequestTimeoutSeconds": 30, "AcceptanceRequired": false, "FlexMatchMode": "WITH_QUEUE"}), "InvalidRequestException"),
-            (json!({"Name": "x", "RuleSetName": "skill-2x2", "RequestTimeoutSeconds": 30, "AcceptanceRequired": true, "FlexMatchMode": "STANDALONE"}), "InvalidRequestException"),
-            (json!({"Name": "queued", "RuleSetName": "skill-2x2", "RequestTimeoutSeconds": 30, "AcceptanceRequired": false, "FlexMatchMode": "STANDALONE"}), "InvalidRequestException"),
+            (
+                json!({"Name": "x", "RuleSetName": "nope", "RequestTimeoutSeconds": 30, "AcceptanceRequired": false}),
+                "NotFoundException",
+            ),
+            (
+                json!({"Name": "x", "RuleSetName": "skill-2x2", "RequestTimeoutSeconds": 30, "AcceptanceRequired": false, "FlexMatchMode": "WITH_QUEUE"}),
+                "InvalidRequestException",
+            ),
+            (
+                json!({"Name": "x", "RuleSetName": "skill-2x2", "RequestTimeoutSeconds": 30, "AcceptanceRequired": true, "FlexMatchMode": "STANDALONE"}),
+                "InvalidRequestException",
+            ),
+            (
+                json!({"Name": "queued", "RuleSetName": "skill-2x2", "RequestTimeoutSeconds": 30, "AcceptanceRequired": false, "FlexMatchMode": "STANDALONE"}),
+                "InvalidRequestException",
+            ),
         ] {
             api.call(proto, "CreateMatchmakingConfiguration", input).await.assert_error(what);
         }
@@ -190,13 +219,16 @@ async fn configurations_report_every_member_update_page_and_filter_by_rule_set()
         let p1 = p1.assert_ok().clone();
         assert_eq!(p1["Configurations"].as_array().map(Vec::len), Some(3));
         let p2 = api
-            .call(proto, "DescribeMatchmakingConfigurations", json!({"Limit": 3, "NextToken": p1["NextToken"]}))
+            .call(
+                proto,
+                "DescribeMatchmakingConfigurations",
+                json!({"Limit": 3, "NextToken": p1["NextToken"]}),
+            )
             .await;
         assert_eq!(p2.assert_ok()["Configurations"][0]["Name"], "solo-2");
         assert!(p2.body.get("NextToken").is_none());
-        let by_rs = api
-            .call(proto, "DescribeMatchmakingConfigurations", json!({"RuleSetName": "skill-2x2"}))
-            .await;
+        let by_rs =
+            api.call(proto, "DescribeMatchmakingConfigurations", json!({"RuleSetName": "skill-2x2"})).await;
         assert_eq!(by_rs.assert_ok()["Configurations"].as_array().map(Vec::len), Some(4));
 
         let u = api
@@ -243,8 +275,14 @@ async fn four_close_tickets_complete_in_two_teams_with_events_listing_every_tick
         let evs = events(&api).await;
         assert_eq!(
             types(&evs),
-            ["MatchmakingSearching", "MatchmakingSearching", "MatchmakingSearching", "MatchmakingSearching",
-                "PotentialMatchCreated", "MatchmakingSucceeded"]
+            [
+                "MatchmakingSearching",
+                "MatchmakingSearching",
+                "MatchmakingSearching",
+                "MatchmakingSearching",
+                "PotentialMatchCreated",
+                "MatchmakingSucceeded"
+            ]
         );
         let potential = &evs[4];
         assert_eq!(potential["resources"], json!([format!("{CONFIG_ARN_PREFIX}cfg")]));
@@ -299,9 +337,13 @@ async fn acceptance_all_accept_completes_one_reject_cancels_only_its_ticket_and_
             ticket(&api, proto, &format!("t{i}"), &format!("p{i}"), 10.0 + f64::from(i)).await;
         }
         assert_eq!(status(&api, proto, "t1").await, "REQUIRES_ACCEPTANCE");
-        api.call(proto, "AcceptMatch", json!({"TicketId": "t1", "PlayerIds": ["p2"], "AcceptanceType": "ACCEPT"}))
-            .await
-            .assert_error("InvalidRequestException");
+        api.call(
+            proto,
+            "AcceptMatch",
+            json!({"TicketId": "t1", "PlayerIds": ["p2"], "AcceptanceType": "ACCEPT"}),
+        )
+        .await
+        .assert_error("InvalidRequestException");
         for i in 1..=4 {
             api.call(
                 proto,
@@ -312,9 +354,13 @@ async fn acceptance_all_accept_completes_one_reject_cancels_only_its_ticket_and_
             .assert_ok();
         }
         assert_eq!(status(&api, proto, "t4").await, "COMPLETED");
-        api.call(proto, "AcceptMatch", json!({"TicketId": "t1", "PlayerIds": ["p1"], "AcceptanceType": "ACCEPT"}))
-            .await
-            .assert_error("InvalidRequestException");
+        api.call(
+            proto,
+            "AcceptMatch",
+            json!({"TicketId": "t1", "PlayerIds": ["p1"], "AcceptanceType": "ACCEPT"}),
+        )
+        .await
+        .assert_error("InvalidRequestException");
         let kinds = types(&events(&api).await);
         assert_eq!(kinds.iter().filter(|k| *k == "AcceptMatch").count(), 4);
         assert!(kinds.contains(&"AcceptMatchCompleted".to_string()));
@@ -324,17 +370,30 @@ async fn acceptance_all_accept_completes_one_reject_cancels_only_its_ticket_and_
         for i in 5..=8 {
             ticket(&api, proto, &format!("t{i}"), &format!("p{i}"), 10.0 + f64::from(i)).await;
         }
-        api.call(proto, "AcceptMatch", json!({"TicketId": "t5", "PlayerIds": ["p5"], "AcceptanceType": "ACCEPT"}))
-            .await
-            .assert_ok();
-        api.call(proto, "AcceptMatch", json!({"TicketId": "t6", "PlayerIds": ["p6"], "AcceptanceType": "REJECT"}))
-            .await
-            .assert_ok();
+        api.call(
+            proto,
+            "AcceptMatch",
+            json!({"TicketId": "t5", "PlayerIds": ["p5"], "AcceptanceType": "ACCEPT"}),
+        )
+        .await
+        .assert_ok();
+        api.call(
+            proto,
+            "AcceptMatch",
+            json!({"TicketId": "t6", "PlayerIds": ["p6"], "AcceptanceType": "REJECT"}),
+        )
+        .await
+        .assert_ok();
         let after = describe(&api, proto, &["t5", "t6", "t7", "t8"]).await;
         let st: Vec<&str> = after.iter().map(|t| t["Status"].as_str().unwrap_or_default()).collect();
         assert_eq!(st, ["SEARCHING", "CANCELLED", "SEARCHING", "SEARCHING"]);
         let evs = events(&api).await;
-        let completed = evs.iter().rev().find(|e| e["detail"]["type"] == "AcceptMatchCompleted").cloned().unwrap_or_default();
+        let completed = evs
+            .iter()
+            .rev()
+            .find(|e| e["detail"]["type"] == "AcceptMatchCompleted")
+            .cloned()
+            .unwrap_or_default();
         assert_eq!(completed["detail"]["acceptance"], "Rejected");
 
         // A fourth player arrives; nobody answers: the acceptance times out, all four CANCELLED.
@@ -347,7 +406,12 @@ async fn acceptance_all_accept_completes_one_reject_cancels_only_its_ticket_and_
             assert_eq!(t["Status"], "CANCELLED", "{t}");
         }
         let evs = events(&api).await;
-        let completed = evs.iter().rev().find(|e| e["detail"]["type"] == "AcceptMatchCompleted").cloned().unwrap_or_default();
+        let completed = evs
+            .iter()
+            .rev()
+            .find(|e| e["detail"]["type"] == "AcceptMatchCompleted")
+            .cloned()
+            .unwrap_or_default();
         assert_eq!(completed["detail"]["acceptance"], "TimedOut");
         api.assert_invariants();
     }
@@ -362,16 +426,25 @@ async fn stop_cancels_a_searching_ticket_and_a_players_new_ticket_cancels_his_ol
         api.call(proto, "StopMatchmaking", json!({"TicketId": "t1"})).await.assert_ok();
         let t = &describe(&api, proto, &["t1"]).await[0];
         assert_eq!(t["Status"], "CANCELLED");
-        api.call(proto, "StopMatchmaking", json!({"TicketId": "t1"})).await.assert_error("InvalidRequestException");
-        api.call(proto, "StopMatchmaking", json!({"TicketId": "nope"})).await.assert_error("NotFoundException");
+        api.call(proto, "StopMatchmaking", json!({"TicketId": "t1"}))
+            .await
+            .assert_error("InvalidRequestException");
+        api.call(proto, "StopMatchmaking", json!({"TicketId": "nope"}))
+            .await
+            .assert_error("NotFoundException");
         ticket(&api, proto, "t2", "p2", 10.0).await;
         ticket(&api, proto, "t3", "p2", 10.0).await;
         assert_eq!(status(&api, proto, "t2").await, "CANCELLED");
         assert_eq!(status(&api, proto, "t3").await, "SEARCHING");
         let generated = api
-            .call(proto, "StartMatchmaking", json!({"ConfigurationName": "cfg", "Players": [{"PlayerId": "p7"}]}))
+            .call(
+                proto,
+                "StartMatchmaking",
+                json!({"ConfigurationName": "cfg", "Players": [{"PlayerId": "p7"}]}),
+            )
             .await;
-        let id = generated.assert_ok()["MatchmakingTicket"]["TicketId"].as_str().unwrap_or_default().to_string();
+        let id =
+            generated.assert_ok()["MatchmakingTicket"]["TicketId"].as_str().unwrap_or_default().to_string();
         assert_eq!(id.len(), 36, "a UUID when TicketId is absent: {id}");
         api.call(
             proto,
@@ -380,9 +453,13 @@ async fn stop_cancels_a_searching_ticket_and_a_players_new_ticket_cancels_his_ol
         )
         .await
         .assert_error("InvalidRequestException");
-        api.call(proto, "StartMatchmaking", json!({"ConfigurationName": "nope", "Players": [{"PlayerId": "p8"}]}))
-            .await
-            .assert_error("NotFoundException");
+        api.call(
+            proto,
+            "StartMatchmaking",
+            json!({"ConfigurationName": "nope", "Players": [{"PlayerId": "p8"}]}),
+        )
+        .await
+        .assert_error("NotFoundException");
         api.call(proto, "DeleteMatchmakingConfiguration", json!({"Name": "cfg"}))
             .await
             .assert_error("InvalidRequestException");
@@ -417,33 +494,152 @@ async fn with_queue_places_the_match_and_completes_the_tickets_with_connection_i
             assert_eq!(t["GameSessionConnectionInfo"]["GameSessionArn"], info["GameSessionArn"]);
         }
         assert_eq!(info["MatchedPlayerSessions"].as_array().map(Vec::len), Some(1));
-        assert!(info["MatchedPlayerSessions"][0]["PlayerSessionId"].as_str().unwrap_or_default().starts_with("psess-"));
-        let gs = api
-            .call(proto, "DescribeGameSessions", json!({"GameSessionId": info["GameSessionArn"]}))
-            .await;
+        assert!(
+            info["MatchedPlayerSessions"][0]["PlayerSessionId"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("psess-")
+        );
+        let gs =
+            api.call(proto, "DescribeGameSessions", json!({"GameSessionId": info["GameSessionArn"]})).await;
         let gs = gs.assert_ok()["GameSessions"][0].clone();
         assert_eq!(gs["GameProperties"], json!([{"Key": "mode", "Value": "ctf"}]));
         assert_eq!(gs["GameSessionData"], "map=dust");
         assert_eq!(gs["CurrentPlayerSessionCount"], 4);
         let data = gs["MatchmakerData"].as_str().unwrap_or_default().to_string();
         assert!(
-            data.starts_with("{\"matchId\":\"") && data.contains(&format!("\"matchmakingConfigurationArn\":\"{CONFIG_ARN_PREFIX}cfg\",\"teams\":[{{\"name\":\"red\"")),
+            data.starts_with("{\"matchId\":\"")
+                && data.contains(&format!(
+                    "\"matchmakingConfigurationArn\":\"{CONFIG_ARN_PREFIX}cfg\",\"teams\":[{{\"name\":\"red\""
+                )),
             "{data}"
         );
         let parsed: Value = serde_json::from_str(&data).unwrap_or_default();
         assert_eq!(parsed["teams"][1]["name"], "blue");
         assert_eq!(parsed["autoBackfillMode"], "MANUAL");
         assert_eq!(parsed["autoBackfillTicketId"], Value::Null);
-        assert_eq!(
-            parsed["teams"][0]["players"][0]["attributes"]["skill"]["attributeType"],
-            "DOUBLE"
+        assert_eq!(parsed["teams"][0]["players"][0]["attributes"]["skill"]["attributeType"], "DOUBLE");
+        assert!(
+            data.contains("\"mode\":{\"attributeType\":\"STRING\",\"valueAttribute\":\"ctf\"}"),
+            "{data}"
         );
-        assert!(data.contains("\"mode\":{\"attributeType\":\"STRING\",\"valueAttribute\":\"ctf\"}"), "{data}");
         let evs = events(&api).await;
-        let succeeded = evs.iter().find(|e| e["detail"]["type"] == "MatchmakingSucceeded").cloned().unwrap_or_default();
+        let succeeded =
+            evs.iter().find(|e| e["detail"]["type"] == "MatchmakingSucceeded").cloned().unwrap_or_default();
         assert_eq!(succeeded["detail"]["gameSessionInfo"]["gameSessionArn"], info["GameSessionArn"]);
         assert!(succeeded["detail"]["gameSessionInfo"]["port"].is_number());
         assert!(succeeded["detail"]["tickets"][0]["players"][0]["playerSessionId"].is_string());
         api.assert_invariants();
     }
+}
+
+/// Teams of two to three: a match of four closes at minPlayers and leaves room for a backfill.
+const ROOMY_2X3: &str = r#"{
+  "ruleLanguageVersion": "1.0",
+  "playerAttributes": [{"name": "skill", "type": "number", "default": 10}],
+  "teams": [{"name": "red", "minPlayers": 2, "maxPlayers": 3}, {"name": "blue", "minPlayers": 2, "maxPlayers": 3}],
+  "rules": [{"name": "SimilarSkill", "type": "batchDistance", "batchAttribute": "skill", "maxDistance": 10}]
+}"#;
+
+#[tokio::test(start_paused = true)]
+async fn with_queue_onto_anywhere_the_server_gets_matchmaker_data_then_backfills_a_player() {
+    let api = Api::new();
+    let proto = Proto::Json;
+    let mut p = crate::game_servers::Process::attach(&api, "proc-mm");
+    p.ok("ActivateServerProcess", json!({ "SdkVersion": "5.6.0", "Port": 7777, "LogPaths": null }));
+    api.call(proto, "CreateMatchmakingRuleSet", json!({"Name": "roomy", "RuleSetBody": ROOMY_2X3}))
+        .await
+        .assert_ok();
+    let cfg = api
+        .call(
+            proto,
+            "CreateMatchmakingConfiguration",
+            json!({"Name": "cfg", "RuleSetName": "roomy", "RequestTimeoutSeconds": 60, "AcceptanceRequired": false,
+                "GameSessionQueueArns": ["arn:aws:gamelift:us-east-1:123456789012:gamesessionqueue/default-anywhere-queue"],
+                "GameSessionData": "map=dust"}),
+        )
+        .await;
+    let cfg_arn =
+        cfg.assert_ok()["Configuration"]["ConfigurationArn"].as_str().unwrap_or_default().to_string();
+    for i in 1..=4 {
+        ticket(&api, proto, &format!("t{i}"), &format!("p{i}"), 10.0 + f64::from(i)).await;
+    }
+    assert_eq!(status(&api, proto, "t1").await, "PLACING");
+    let push = p.push().expect("CreateGameSession push");
+    assert_eq!(push["Action"], "CreateGameSession");
+    assert_eq!(push["GameSessionData"], "map=dust");
+    let data: Value =
+        serde_json::from_str(push["MatchmakerData"].as_str().unwrap_or_default()).unwrap_or_default();
+    assert_eq!(data["matchmakingConfigurationArn"], cfg_arn.as_str());
+    let names: Vec<&str> =
+        data["teams"].as_array().into_iter().flatten().filter_map(|t| t["name"].as_str()).collect();
+    assert_eq!(names, ["red", "blue"]);
+    assert_eq!(data["teams"][0]["players"].as_array().map(Vec::len), Some(2));
+    let gs = push["GameSessionId"].as_str().unwrap_or_default().to_string();
+    p.ok("ActivateGameSession", json!({ "GameSessionId": gs }));
+    for t in describe(&api, proto, &["t1", "t2", "t3", "t4"]).await {
+        assert_eq!(t["Status"], "COMPLETED", "{t}");
+        assert_eq!(t["GameSessionConnectionInfo"]["GameSessionArn"], gs.as_str());
+        assert_eq!(t["GameSessionConnectionInfo"]["Port"], 7777);
+    }
+
+    // The game server asks for one more player; a newcomer's ticket fills the slot.
+    let mut players = Vec::new();
+    for team in data["teams"].as_array().into_iter().flatten() {
+        for pl in team["players"].as_array().into_iter().flatten() {
+            players.push(json!({"PlayerId": pl["playerId"], "Team": team["name"],
+                "PlayerAttributes": {"skill": {"AttrType": "DOUBLE", "N": pl["attributes"]["skill"]["valueAttribute"]}}}));
+        }
+    }
+    let r = p.ok(
+        "StartMatchBackfill",
+        json!({"GameSessionArn": gs, "MatchmakingConfigurationArn": cfg_arn, "TicketId": "bf-1", "Players": players}),
+    );
+    assert_eq!(r["TicketId"], "bf-1");
+    assert_eq!(status(&api, proto, "bf-1").await, "SEARCHING", "nobody to add yet");
+    ticket(&api, proto, "t5", "p5", 13.0).await;
+    let push = p.push().expect("UpdateGameSession push");
+    assert_eq!(push["Action"], "UpdateGameSession");
+    assert_eq!(push["UpdateReason"], "MATCHMAKING_DATA_UPDATED");
+    assert_eq!(push["BackfillTicketId"], "bf-1");
+    let data: Value =
+        serde_json::from_str(push["GameSession"]["MatchmakerData"].as_str().unwrap_or_default())
+            .unwrap_or_default();
+    let total: usize = data["teams"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| t["players"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(total, 5, "{data}");
+    let t5 = &describe(&api, proto, &["t5"]).await[0];
+    assert_eq!(t5["Status"], "COMPLETED");
+    assert_eq!(t5["GameSessionConnectionInfo"]["GameSessionArn"], gs.as_str());
+    assert!(t5["Players"][0]["Team"].is_string());
+    assert_eq!(status(&api, proto, "bf-1").await, "COMPLETED");
+    let d = p.ok("DescribePlayerSessions", json!({ "GameSessionId": gs }));
+    assert_eq!(d["PlayerSessions"].as_array().map(Vec::len), Some(5));
+
+    // A second backfill, stopped by the server: BACKFILL_CANCELLED.
+    p.ok("StartMatchBackfill", json!({"GameSessionArn": gs, "MatchmakingConfigurationArn": cfg_arn, "TicketId": "bf-2", "Players": players}));
+    p.ok(
+        "StopMatchBackfill",
+        json!({"GameSessionArn": gs, "MatchmakingConfigurationArn": cfg_arn, "TicketId": "bf-2"}),
+    );
+    let push = p.push().expect("UpdateGameSession push");
+    assert_eq!(
+        (&push["UpdateReason"], &push["BackfillTicketId"]),
+        (&json!("BACKFILL_CANCELLED"), &json!("bf-2"))
+    );
+    assert_eq!(status(&api, proto, "bf-2").await, "CANCELLED");
+    // Without its teams a backfill request is refused.
+    let r = api
+        .call(
+            proto,
+            "StartMatchBackfill",
+            json!({"ConfigurationName": "cfg", "GameSessionArn": gs, "Players": [{"PlayerId": "p1"}]}),
+        )
+        .await;
+    r.assert_error("InvalidRequestException");
+    api.assert_invariants();
 }

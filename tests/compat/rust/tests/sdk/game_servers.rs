@@ -409,13 +409,16 @@ async fn every_sdk_action_gets_its_reply_shape_and_update_pushes_arrive() {
     assert!(r["Expiration"].is_i64(), "{r}");
     assert!(r["AssumedRoleUserArn"].as_str().is_some_and(|a| a.ends_with("assumed-role/game/s")), "{r}");
 
-    // Matchmaking is not there yet: a clear error.
+    // A backfill request without its configuration: a clear error.
     let r = server
         .request("StartMatchBackfill", serde_json::json!({ "GameSessionArn": gs_id }))
         .await
         .expect("backfill");
     assert_eq!(r["StatusCode"], 400, "{r}");
-    assert!(r["ErrorMessage"].as_str().is_some_and(|m| m.contains("not supported")), "{r}");
+    assert!(
+        r["ErrorMessage"].as_str().is_some_and(|m| m.contains("MatchmakingConfigurationArn is required")),
+        "{r}"
+    );
     let r = server.request("NoSuchAction", serde_json::json!({})).await.expect("unknown");
     assert_eq!(r["StatusCode"], 400, "{r}");
 
