@@ -134,6 +134,8 @@ pub struct ConfigSpec {
     pub mode: FlexMatchMode,
 }
 
+// `wire_enum!` derives no Default, so it is written out.
+#[allow(clippy::derivable_impls)]
 impl Default for FlexMatchMode {
     fn default() -> Self {
         FlexMatchMode::WithQueue
@@ -285,6 +287,9 @@ pub struct MatchmakingEvent {
     pub connection: Option<Connection>,
 }
 
+/// A player as an event lists him: (playerId, team, accepted, playerSessionId).
+pub type EventPlayer = (String, Option<String>, Option<bool>, Option<String>);
+
 /// A ticket as an event lists it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventTicket {
@@ -293,7 +298,7 @@ pub struct EventTicket {
     /// startTime (epoch ms).
     pub start_ms: i64,
     /// players: (playerId, team, accepted, playerSessionId).
-    pub players: Vec<(String, Option<String>, Option<bool>, Option<String>)>,
+    pub players: Vec<EventPlayer>,
 }
 
 /// The bare name inside a name-or-ARN value of `kind` (`matchmakingruleset`, …).
