@@ -14,6 +14,7 @@
 //! - `model/`: the world (fleets, aliases, game sessions, capacity, timers); no serde, no HTTP.
 //! - `state.rs`: the shared handle (world behind one mutex, clock, config, fixtures).
 //! - `lifecycle.rs`: the driver task that applies timed transitions.
+//! - `events/`: the event bus (log for `GET /_emulator/events`, SNS and webhook sinks).
 //! - `sdk/`: the Server SDK 5 WebSocket that game-server processes connect to; `tls.rs` the
 //!   `wss://` listener in front of the same router.
 //! - `fixtures.rs`, `config.rs`, `clock.rs`, `error.rs`.
@@ -24,6 +25,7 @@ pub mod clock;
 pub mod config;
 pub mod dto;
 pub mod error;
+pub mod events;
 pub mod fixtures;
 pub mod healthcheck;
 pub mod lifecycle;
@@ -65,6 +67,12 @@ pub async fn run(
             let _ = rx.wait_for(|stop| *stop).await;
         }
     }));
+    let sinks = em.events().spawn_sinks({
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        }
+    });
     let wss = match em.config().wss_bind {
         None => None,
         Some(addr) => {
@@ -93,6 +101,9 @@ pub async fn run(
         })
         .await;
     let _ = driver.await;
+    if let Some(sinks) = sinks {
+        let _ = sinks.await;
+    }
     if let Some(wss) = wss {
         let _ = wss.await;
     }

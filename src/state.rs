@@ -14,6 +14,7 @@ use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::events::{EventBus, SinkSettings};
 use crate::fixtures::Fixtures;
 use crate::model::compute::ProcessMessage;
 use crate::model::{Now, World};
@@ -34,6 +35,8 @@ struct Inner {
     world: Mutex<World>,
     wake: Notify,
     clock: Clock,
+    /// The event log and sinks; kept across `reset`.
+    events: EventBus,
     config: Config,
     fixtures: Fixtures,
 }
@@ -52,6 +55,7 @@ impl Emulator {
                 world: Mutex::new(world),
                 wake: Notify::new(),
                 clock,
+                events: EventBus::new(SinkSettings::from_config(&config), move || clock.now().wall_ms),
                 config,
                 fixtures,
             }),
@@ -61,6 +65,11 @@ impl Emulator {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The event bus (queue placement events; the log behind `GET /_emulator/events`).
+    pub fn events(&self) -> &EventBus {
+        &self.inner.events
     }
 
     /// `host:port` for URLs handed out for a listener on `addr`: `--advertised-host` if given,

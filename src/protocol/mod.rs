@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Path as AxumPath, Query, Request, State};
+use axum::extract::{Path as AxumPath, Query, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -32,6 +32,7 @@ pub fn router(em: Emulator) -> Router {
     Router::new()
         .route("/_emulator/health", get(health))
         .route("/_emulator/reset", post(reset))
+        .route("/_emulator/events", get(events))
         .route("/_emulator/game-session-logs", get(game_session_log))
         .route("/_emulator/tls-certificate", get(tls_certificate))
         .route("/_emulator/game-session-updates", post(push_game_session_update))
@@ -75,6 +76,15 @@ async fn health(State(em): State<Emulator>) -> Response {
 async fn reset(State(em): State<Emulator>) -> Response {
     em.reset();
     json_response(StatusCode::OK, json!({ "status": "reset" }))
+}
+
+/// Control API: the event log, `GET /_emulator/events?after=<Sequence>&wait=<seconds>`: events
+/// after `after`, oldest first, long-polling up to `wait` seconds (at most 20) for one.
+async fn events(State(em): State<Emulator>, RawQuery(query): RawQuery) -> Response {
+    match crate::events::parse_read_query(query.as_deref()) {
+        Ok((after, wait)) => json_response(StatusCode::OK, em.events().read(after, wait).await.to_json()),
+        Err(message) => respond(Codec::Json, Err(ApiError::InvalidRequest(message))),
+    }
 }
 
 #[derive(serde::Deserialize)]
