@@ -3,6 +3,7 @@
 
 mod aliases;
 mod builds;
+mod events;
 mod fleets;
 mod game_servers;
 mod game_sessions;
