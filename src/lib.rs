@@ -94,9 +94,12 @@ pub async fn run(
             Some(tokio::spawn(tls::serve(tls_listener, acceptor, app(em.clone()), stop)))
         }
     };
+    let events = em.clone();
     let served = axum::serve(listener, app(em))
         .with_graceful_shutdown(async move {
             shutdown.await;
+            // Long polls of the event log end now, so the graceful shutdown does not wait them out.
+            events.events().stop_waiting();
             let _ = stop_tx.send(true);
         })
         .await;

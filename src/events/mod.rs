@@ -160,6 +160,8 @@ pub(crate) struct Shared {
     log: Mutex<Log>,
     /// The newest sequence number, for waiters (updated under the log lock, so it only grows).
     last: watch::Sender<u64>,
+    /// Set when the server stops: long polls answer at once.
+    stopping: watch::Sender<bool>,
     /// Epoch milliseconds of the emulator's clock (timestamps of notifications, SigV4 dates).
     wall_ms: WallClock,
 }
@@ -192,9 +194,11 @@ impl EventBus {
     /// No task runs until [`EventBus::spawn_sinks`].
     pub fn new(settings: SinkSettings, wall_ms: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
         let (last, _) = watch::channel(0);
+        let (stopping, _) = watch::channel(false);
         let shared = Arc::new(Shared {
             log: Mutex::new(Log { entries: VecDeque::new(), last_sequence: 0 }),
             last,
+            stopping,
             wall_ms: Box::new(wall_ms),
         });
         Self { shared, sinks: delivery::Sink::from_settings(&settings), retry: settings.retry }
@@ -220,14 +224,33 @@ impl EventBus {
         sequence
     }
 
-    /// Events with Sequence > `after`, oldest first, waiting up to `wait` for at least one.
+    /// Events with Sequence > `after`, oldest first, waiting up to `wait` for at least one
+    /// (not at all once [`EventBus::stop_waiting`] was called).
     pub async fn read(&self, after: u64, wait: Duration) -> EventPage {
         if !wait.is_zero() {
-            let mut rx = self.shared.last.subscribe();
-            let _ = tokio::time::timeout(wait, rx.wait_for(|last| *last > after)).await;
+            let mut published = self.shared.last.subscribe();
+            let mut stopping = self.shared.stopping.subscribe();
+            let _ = tokio::time::timeout(wait, async {
+                tokio::select! {
+                    _ = published.wait_for(|last| *last > after) => {}
+                    _ = stopping.wait_for(|stop| *stop) => {}
+                }
+            })
+            .await;
         }
         let (entries, _, last_sequence) = self.shared.entries_after(after);
         EventPage { events: entries.iter().map(|e| e.logged.clone()).collect(), last_sequence }
+    }
+
+    /// Ends every long poll now and makes later ones answer at once: the server is stopping,
+    /// and a graceful shutdown must not wait up to 20 s for `GET /_emulator/events`.
+    pub fn stop_waiting(&self) {
+        self.shared.stopping.send_replace(true);
+    }
+
+    /// How many long polls are waiting right now.
+    pub fn waiting_reads(&self) -> usize {
+        self.shared.stopping.receiver_count()
     }
 
     /// The sequence number of the newest event (0: none yet).

@@ -145,3 +145,44 @@ async fn bad_query_parameters_are_a_400_naming_the_parameter() {
         assert_eq!(r.headers["x-amzn-errortype"], "InvalidRequestException");
     }
 }
+
+#[tokio::test]
+async fn stopping_the_server_ends_long_polls_at_once() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let em = gamelift_emulator::Emulator::new(
+        gamelift_emulator::Config::for_tests(),
+        gamelift_emulator::Fixtures::builtin().expect("fixtures"),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(gamelift_emulator::run(listener, em.clone(), async move {
+        let _ = stop_rx.await;
+    }));
+    let client = tokio::spawn(async move {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let request = "GET /_emulator/events?wait=20 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        stream.write_all(request.as_bytes()).await.expect("send");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.expect("read");
+        response
+    });
+    // Until the request is parked in its long poll.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while em.events().waiting_reads() == 0 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the long poll to start");
+
+    let stopping = std::time::Instant::now();
+    let _ = stop_tx.send(());
+    let served = tokio::time::timeout(Duration::from_secs(5), server).await;
+    assert!(matches!(served, Ok(Ok(Ok(())))), "the server did not stop promptly: {served:?}");
+    assert!(stopping.elapsed() < Duration::from_secs(5));
+    let response = client.await.expect("client");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.ends_with(r#"{"Events":[],"LastSequence":0}"#), "{response}");
+}
