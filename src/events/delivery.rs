@@ -240,9 +240,23 @@ mod tests {
         }
     }
 
+    /// One request an endpoint received.
+    #[derive(Debug)]
+    struct Hit {
+        path: String,
+        headers: axum::http::HeaderMap,
+        body: String,
+    }
+
+    impl Hit {
+        fn header(&self, name: &str) -> &str {
+            self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+        }
+    }
+
     /// An endpoint that answers 503 to its first `failures` requests and 200 after; every
-    /// request's (path, x-amz-sns-message-id) goes to the returned channel.
-    async fn flaky_endpoint(failures: usize) -> (Uri, mpsc::UnboundedReceiver<(String, String)>) {
+    /// request goes to the returned channel.
+    async fn flaky_endpoint(failures: usize) -> (std::net::SocketAddr, mpsc::UnboundedReceiver<Hit>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = mpsc::unbounded_channel();
@@ -251,9 +265,13 @@ mod tests {
             let tx = tx.clone();
             let hits = hits.clone();
             async move {
-                let id =
-                    req.headers().get("x-amz-sns-message-id").and_then(|v| v.to_str().ok()).unwrap_or("");
-                let _ = tx.send((req.uri().path().to_owned(), id.to_owned()));
+                let (parts, body) = req.into_parts();
+                let body = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+                let _ = tx.send(Hit {
+                    path: parts.uri.path().to_owned(),
+                    headers: parts.headers,
+                    body: String::from_utf8_lossy(&body).into_owned(),
+                });
                 if hits.fetch_add(1, Ordering::SeqCst) < failures as u64 {
                     (StatusCode::SERVICE_UNAVAILABLE, "try later")
                 } else {
@@ -264,10 +282,10 @@ mod tests {
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        (format!("http://{addr}/hook").parse().expect("uri"), rx)
+        (addr, rx)
     }
 
-    async fn next_hit(rx: &mut mpsc::UnboundedReceiver<(String, String)>) -> (String, String) {
+    async fn next_hit(rx: &mut mpsc::UnboundedReceiver<Hit>) -> Hit {
         tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.ok().flatten().expect("a request")
     }
 
@@ -284,9 +302,9 @@ mod tests {
 
         // 3 failures for the first event (all its attempts), then one more: the second event
         // succeeds on its second attempt.
-        let (url, mut hits) = flaky_endpoint(4).await;
+        let (addr, mut hits) = flaky_endpoint(4).await;
         let mut settings = SinkSettings::none("us-east-1", "123456789012");
-        settings.webhooks = vec![url];
+        settings.webhooks = vec![format!("http://{addr}/hook").parse().expect("uri")];
         settings.retry = RetryPolicy {
             attempts: 3,
             first_backoff: Duration::from_millis(5),
@@ -302,13 +320,16 @@ mod tests {
         assert_eq!(bus.publish(None, json!({"n": 1})), 1);
         assert_eq!(bus.publish(Some("arn:aws:sns:us-east-1:123456789012:t".into()), json!({"n": 2})), 2);
 
-        let first: Vec<_> =
-            [next_hit(&mut hits).await, next_hit(&mut hits).await, next_hit(&mut hits).await].into();
-        assert!(first.iter().all(|(path, _)| path == "/hook"));
-        assert!(first.iter().all(|(_, id)| id == &first[0].1), "one message ID for every retry: {first:?}");
+        let first = [next_hit(&mut hits).await, next_hit(&mut hits).await, next_hit(&mut hits).await];
+        let id = |hit: &Hit| hit.header("x-amz-sns-message-id").to_owned();
+        assert!(first.iter().all(|hit| hit.path == "/hook"));
+        assert!(
+            first.iter().all(|hit| id(hit) == id(&first[0])),
+            "one message ID for every retry: {first:?}"
+        );
         let second = [next_hit(&mut hits).await, next_hit(&mut hits).await];
-        assert_ne!(second[0].1, first[0].1);
-        assert_eq!(second[0].1, second[1].1);
+        assert_ne!(id(&second[0]), id(&first[0]));
+        assert_eq!(id(&second[0]), id(&second[1]));
         // The third event's request proves the second one is settled.
         bus.publish(None, json!({"n": 3}));
         next_hit(&mut hits).await;
@@ -332,32 +353,48 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_endpoint_that_refuses_connections_costs_the_publisher_nothing() {
-        // Bind then drop a listener: nothing accepts on that port.
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-            l.local_addr().expect("addr").port()
-        };
+    async fn sns_gets_a_signed_publish_for_each_event_with_a_target_only() {
+        let (addr, mut hits) = flaky_endpoint(0).await;
         let mut settings = SinkSettings::none("us-east-1", "123456789012");
-        settings.sns_endpoint = Some(format!("http://127.0.0.1:{port}").parse().expect("uri"));
-        settings.retry = RetryPolicy {
-            attempts: 2,
-            first_backoff: Duration::from_millis(1),
-            request_timeout: Duration::from_secs(5),
-        };
-        let bus = EventBus::new(settings, || 1_767_225_600_000);
+        settings.sns_endpoint = Some(format!("http://{addr}").parse().expect("uri"));
+        settings.sns_access_key = "AKIDEXAMPLE".into();
+        let bus = EventBus::new(settings, || 1_767_225_600_000); // 2026-01-01T00:00:00Z
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let task = bus.spawn_sinks(async move {
             let _ = stop_rx.await;
         });
-        let mut sub = bus.subscribe();
-        for n in 1..=50u64 {
-            assert_eq!(bus.publish(Some("arn:aws:sns:us-east-1:123456789012:t".into()), json!({"n": n})), n);
-        }
-        // Every event is in the log at once, in order.
-        let batch = sub.next().await;
-        assert_eq!(batch.events.len(), 50);
-        assert_eq!(batch.events.last().map(|e| e.sequence), Some(50));
+        bus.publish(None, json!({"n": 1}));
+        bus.publish(Some(String::new()), json!({"n": 2}));
+        let topic = "arn:aws:sns:eu-west-1:123456789012:placements";
+        bus.publish(Some(topic.into()), json!({"n": 3, "detail": {"port": "7777"}}));
+
+        // The first request SNS sees is the third event's: the others have no topic.
+        let hit = next_hit(&mut hits).await;
+        assert_eq!(hit.path, "/");
+        assert_eq!(hit.header("host"), addr.to_string());
+        assert_eq!(hit.header("content-type"), "application/x-www-form-urlencoded; charset=utf-8");
+        assert_eq!(hit.header("x-amz-date"), "20260101T000000Z");
+        assert!(
+            hit.header("authorization").starts_with(
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/eu-west-1/sns/aws4_request, \
+                 SignedHeaders=content-type;host;x-amz-date, Signature="
+            ),
+            "{hit:?}"
+        );
+        let form: Vec<(String, String)> = serde_urlencoded::from_str(&hit.body).expect("form");
+        let field = |name: &str| form.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+        assert_eq!(field("Action"), Some("Publish"));
+        assert_eq!(field("Version"), Some("2010-03-31"));
+        assert_eq!(field("TopicArn"), Some(topic));
+        let message: serde_json::Value = serde_json::from_str(field("Message").unwrap_or("")).expect("json");
+        assert_eq!(message, json!({"n": 3, "detail": {"port": "7777"}}));
+
+        // The next request is the next event's (no repeat): the third one was settled.
+        bus.publish(Some(topic.into()), json!({"n": 4}));
+        let hit = next_hit(&mut hits).await;
+        assert!(hit.body.contains("%22n%22%3A4"), "{}", hit.body);
+        assert_eq!(bus.sink_stats()[0].delivered, 1);
+
         let _ = stop_tx.send(());
         let ended = tokio::time::timeout(Duration::from_secs(5), task.expect("a sink task")).await;
         assert!(ended.is_ok(), "the sink task did not stop");
