@@ -49,6 +49,15 @@ pub enum SdkEndpoint {
     Wss,
 }
 
+/// How the emulator clock starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClockMode {
+    /// Time runs with the wall clock (and can still be paused or advanced at run time).
+    Real,
+    /// Time stands still until `POST /_emulator/clock/advance` or `/resume`.
+    Paused,
+}
+
 /// Everything the server needs to start.
 #[derive(Debug, Clone, Args)]
 pub struct Config {
@@ -132,6 +141,11 @@ pub struct Config {
     #[arg(long, env = "GAMELIFT_EMULATOR_PROCESS_HEARTBEAT_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
     pub process_heartbeat_timeout: Duration,
 
+    /// Start the emulator clock running (`real`) or standing still (`paused`: nothing moves until
+    /// `POST /_emulator/clock/advance` or `/resume`), for fully deterministic tests.
+    #[arg(long, env = "GAMELIFT_EMULATOR_CLOCK", value_enum, default_value = "real")]
+    pub clock: ClockMode,
+
     /// Publish every event that has a NotificationTarget (an SNS topic ARN) to this
     /// SNS-compatible endpoint (LocalStack, moto_server) with SNS `Publish`, e.g.
     /// http://localhost:4566 (plain http only).
@@ -191,6 +205,8 @@ impl Config {
             retention: self.retention,
             fleet_activation_delay: self.fleet_activation_delay,
             instance_activation_delay: self.instance_activation_delay,
+            process_heartbeat_timeout: self.process_heartbeat_timeout,
+            process_reconnect_grace: self.process_reconnect_grace,
         }
     }
 

@@ -2,8 +2,10 @@
 //! purges) when they fall due, even if no request arrives.
 //!
 //! It sleeps until the world's earliest deadline or until woken because an earlier one was
-//! scheduled. Requests also apply due transitions before they run (`Emulator::with_world`),
-//! so what a client reads never lags behind the clock.
+//! scheduled, or the emulator clock was paused, resumed or advanced. Deadlines are instants of
+//! the emulator clock; `Emulator::tick` converts the next one to the real instant to wake at
+//! (none while the clock is paused). Requests also apply due transitions before they run
+//! (`Emulator::with_world`), so what a client reads never lags behind the clock.
 
 use std::future::Future;
 

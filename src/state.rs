@@ -34,7 +34,8 @@ struct Inner {
     next_connection: AtomicU64,
     world: Mutex<World>,
     wake: Notify,
-    clock: Clock,
+    /// Shared with the event bus, which stamps notifications and signs requests with it.
+    clock: Arc<Clock>,
     /// The event log and sinks; kept across `reset`.
     events: EventBus,
     config: Config,
@@ -44,8 +45,12 @@ struct Inner {
 impl Emulator {
     /// Builds the state from a configuration and parsed fixtures, loading the fixtures.
     pub fn new(config: Config, fixtures: Fixtures) -> Self {
-        let clock = Clock::start();
+        let clock = Arc::new(Clock::start(config.clock == crate::config::ClockMode::Paused));
         let world = fixtures.build_world(config.settings(), clock.now());
+        let events = EventBus::new(SinkSettings::from_config(&config), {
+            let clock = clock.clone();
+            move || clock.now().wall_ms
+        });
         Self {
             inner: Arc::new(Inner {
                 public_url: OnceLock::new(),
@@ -55,7 +60,7 @@ impl Emulator {
                 world: Mutex::new(world),
                 wake: Notify::new(),
                 clock,
-                events: EventBus::new(SinkSettings::from_config(&config), move || clock.now().wall_ms),
+                events,
                 config,
                 fixtures,
             }),
@@ -115,10 +120,13 @@ impl Emulator {
         let now = self.now();
         world.advance(now);
         let out = f(&mut world, now);
-        if world.settle(now) {
+        let wake = world.settle(now);
+        self.deliver(&mut world);
+        drop(world);
+        // Woken after the lock is released, so the driver does not wake only to wait for it.
+        if wake {
             self.inner.wake.notify_one();
         }
-        self.deliver(&mut world);
         out
     }
 
@@ -182,18 +190,66 @@ impl Emulator {
         self.inner.wake.notify_one();
     }
 
-    /// Applies due transitions; returns the next deadline (for the lifecycle driver).
+    /// Applies due transitions; returns the real instant to wake at for the next deadline (for
+    /// the lifecycle driver): `None` when nothing is pending or the clock is paused.
     pub(crate) fn tick(&self) -> Option<tokio::time::Instant> {
         let mut world = self.lock();
         let next = world.driver_tick(self.now());
         self.deliver(&mut world);
-        next
+        drop(world);
+        next.and_then(|deadline| self.inner.clock.real_deadline(deadline))
+    }
+
+    /// The emulator clock: the current time and whether it stands still.
+    pub fn clock(&self) -> ClockReading {
+        ClockReading { now: self.now(), paused: self.inner.clock.is_paused() }
+    }
+
+    /// Moves emulated time forward by `by` and, before returning, applies every transition that
+    /// became due, in deadline order, each at its own deadline, as if that time had passed.
+    pub fn advance_clock(&self, by: std::time::Duration) -> ClockReading {
+        let mut world = self.lock();
+        let now = self.inner.clock.advance(by);
+        world.driver_tick(now);
+        self.deliver(&mut world);
+        drop(world);
+        // The driver's sleep was computed for the old time.
+        self.inner.wake.notify_one();
+        self.clock()
+    }
+
+    /// Stops emulated time: nothing fires and timestamps stand still, except through
+    /// `advance_clock`.
+    pub fn pause_clock(&self) -> ClockReading {
+        let world = self.lock();
+        self.inner.clock.pause();
+        drop(world);
+        self.inner.wake.notify_one();
+        self.clock()
+    }
+
+    /// Lets emulated time run again from where it stood.
+    pub fn resume_clock(&self) -> ClockReading {
+        let world = self.lock();
+        self.inner.clock.resume();
+        drop(world);
+        self.inner.wake.notify_one();
+        self.clock()
     }
 
     /// Resolves when something scheduled an earlier deadline (or the world was reset).
     pub(crate) async fn woken(&self) {
         self.inner.wake.notified().await;
     }
+}
+
+/// What the emulator clock reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockReading {
+    /// The current emulated time.
+    pub now: Now,
+    /// Whether time stands still.
+    pub paused: bool,
 }
 
 impl Emulator {

@@ -270,6 +270,25 @@ impl Hosts {
     }
 }
 
+/// Which game-server process: a process is keyed by its fleet and its `pID`, not by its socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessKey<'a> {
+    /// Fleet ID.
+    pub fleet: &'a str,
+    /// `pID`.
+    pub pid: &'a str,
+}
+
+/// A known game-server process, borrowed to serve one request it sent over the Server SDK.
+/// Each method is named after the wire action it serves (`World::accept_player_session` and
+/// `World::complete_player_session` are the control API's, which any caller may use; these
+/// first check that the game session is the one this process hosts).
+pub struct ServerProcess<'w> {
+    world: &'w mut World,
+    fleet: Arc<str>,
+    pid: Arc<str>,
+}
+
 impl World {
     fn process_driven_fleet(&self, fleet_id: &str) -> ApiResult<&super::Fleet> {
         let fleet = self.fleet(fleet_id)?;
@@ -387,18 +406,17 @@ impl World {
         }
     }
 
-    /// A socket for process `pid` opened (first connect or reconnect). Returns messages that
-    /// were queued while it was away.
+    /// A socket for process `key` opened (first connect or reconnect). Messages that were queued
+    /// while it was away go to the new socket.
     pub fn connect_process(
         &mut self,
         now: Now,
-        fleet_id: &str,
+        key: ProcessKey<'_>,
         compute_name: &str,
-        pid: &str,
         conn: u64,
         sdk: &str,
     ) -> ApiResult<()> {
-        let fleet = self.process_driven_fleet(fleet_id)?;
+        let fleet = self.process_driven_fleet(key.fleet)?;
         let fleet_id = fleet.id.clone();
         let home = fleet.home_region.clone();
         let ec2 = fleet.compute_type == super::ComputeType::Ec2;
@@ -428,7 +446,7 @@ impl World {
             .map(|c| c.location.clone())
             .unwrap_or(home);
         let procs = self.hosts.processes.entry(fleet_id.clone()).or_default();
-        match procs.get_mut(pid) {
+        match procs.get_mut(key.pid) {
             Some(p) => {
                 p.conn = Some(conn);
                 p.epoch += 1;
@@ -438,9 +456,9 @@ impl World {
             }
             None => {
                 procs.insert(
-                    pid.into(),
+                    key.pid.into(),
                     Process {
-                        pid: pid.into(),
+                        pid: key.pid.into(),
                         fleet_id,
                         compute: compute_name.into(),
                         location,
@@ -462,10 +480,11 @@ impl World {
         Ok(())
     }
 
-    /// The socket `conn` of process `pid` closed. Unless another socket took over, the process
-    /// waits `grace` for a reconnect before it ends.
-    pub fn disconnect_process(&mut self, now: Now, fleet_id: &str, pid: &str, conn: u64, grace: Duration) {
-        let Some(p) = self.process_mut(fleet_id, pid) else { return };
+    /// The socket `conn` of process `key` closed. Unless another socket took over, the process
+    /// waits `Settings::process_reconnect_grace` for a reconnect before it ends.
+    pub fn disconnect_process(&mut self, now: Now, key: ProcessKey<'_>, conn: u64) {
+        let grace = self.settings.process_reconnect_grace;
+        let Some(p) = self.process_mut(key) else { return };
         if p.conn != Some(conn) {
             return;
         }
@@ -475,56 +494,26 @@ impl World {
         self.schedule(now.at + grace, timer);
     }
 
-    fn process_mut(&mut self, fleet_id: &str, pid: &str) -> Option<&mut Process> {
-        self.hosts.processes.get_mut(fleet_id).and_then(|m| m.get_mut(pid))
+    fn process_mut(&mut self, key: ProcessKey<'_>) -> Option<&mut Process> {
+        self.hosts.processes.get_mut(key.fleet).and_then(|m| m.get_mut(key.pid))
     }
 
     /// A process by fleet and pID.
-    pub fn process(&self, fleet_id: &str, pid: &str) -> Option<&Process> {
-        self.hosts.processes.get(fleet_id).and_then(|m| m.get(pid))
+    pub fn process(&self, key: ProcessKey<'_>) -> Option<&Process> {
+        self.hosts.processes.get(key.fleet).and_then(|m| m.get(key.pid))
     }
 
-    fn owned_process(&mut self, fleet_id: &str, pid: &str) -> ApiResult<&mut Process> {
-        self.process_mut(fleet_id, pid)
-            .ok_or_else(|| ApiError::NotFound(format!("Process {pid} is not known in fleet {fleet_id}.")))
-    }
-
-    /// `ProcessReady` (ActivateServerProcess): the process can host game sessions.
-    pub fn activate_process(
-        &mut self,
-        fleet_id: &str,
-        pid: &str,
-        port: Option<u16>,
-        log_paths: Vec<String>,
-    ) -> ApiResult<()> {
-        let p = self.owned_process(fleet_id, pid)?;
-        p.state = ProcessState::Active;
-        p.port = port;
-        p.log_paths = log_paths;
-        Ok(())
-    }
-
-    /// A heartbeat: records health; a process whose heartbeats stop for `timeout` is marked
-    /// unhealthy (and gets no new game sessions) as AWS does.
-    pub fn process_heartbeat(
-        &mut self,
-        now: Now,
-        fleet_id: &str,
-        pid: &str,
-        healthy: bool,
-        timeout: Duration,
-    ) -> ApiResult<()> {
-        let p = self.owned_process(fleet_id, pid)?;
-        p.healthy = healthy;
-        p.last_heartbeat_ms = Some(now.wall_ms);
-        p.epoch += 1;
-        let timer = Timer::HeartbeatMissed { fleet: p.fleet_id.clone(), pid: p.pid.clone(), epoch: p.epoch };
-        self.schedule(now.at + timeout, timer);
-        Ok(())
+    /// The known process `key`, to serve a request it sent (see `ServerProcess`).
+    pub fn server_process(&mut self, key: ProcessKey<'_>) -> ApiResult<ServerProcess<'_>> {
+        let p = self.process(key).ok_or_else(|| {
+            ApiError::NotFound(format!("Process {} is not known in fleet {}.", key.pid, key.fleet))
+        })?;
+        let (fleet, pid) = (p.fleet_id.clone(), p.pid.clone());
+        Ok(ServerProcess { world: self, fleet, pid })
     }
 
     pub(crate) fn heartbeat_missed(&mut self, fleet_id: &str, pid: &str, epoch: u64) {
-        if let Some(p) = self.process_mut(fleet_id, pid)
+        if let Some(p) = self.process_mut(ProcessKey { fleet: fleet_id, pid })
             && p.epoch == epoch
         {
             p.healthy = false;
@@ -532,88 +521,10 @@ impl World {
     }
 
     pub(crate) fn process_gone(&mut self, now: Now, fleet_id: &str, pid: &str, epoch: u64) {
-        if self.process(fleet_id, pid).is_some_and(|p| p.epoch == epoch && p.conn.is_none()) {
+        let key = ProcessKey { fleet: fleet_id, pid };
+        if self.process(key).is_some_and(|p| p.epoch == epoch && p.conn.is_none()) {
             self.end_process(fleet_id, pid, now, None);
         }
-    }
-
-    /// Checks that game session `id` is hosted by this process; returns its sequence number.
-    fn hosted_session(&self, fleet_id: &str, pid: &str, id: &str) -> ApiResult<u64> {
-        let seq = self.game_session_by_id(id)?.seq;
-        let hosted = self.process(fleet_id, pid).and_then(|p| p.game_session);
-        if hosted != Some(seq) {
-            return Err(ApiError::InvalidRequest(format!(
-                "Game session {id} is not hosted by process {pid}."
-            )));
-        }
-        Ok(seq)
-    }
-
-    /// `ActivateGameSession`: ACTIVATING → ACTIVE.
-    pub fn process_activate_game_session(
-        &mut self,
-        now: Now,
-        fleet_id: &str,
-        pid: &str,
-        id: &str,
-    ) -> ApiResult<()> {
-        let seq = self.hosted_session(fleet_id, pid, id)?;
-        let status = self.game_session(seq).map(|s| s.status);
-        if status != Some(GameSessionStatus::Activating) {
-            return Err(ApiError::InvalidGameSessionStatus(format!(
-                "Game session {id} is {}; only an ACTIVATING game session can be activated.",
-                status.map_or("gone", |s| s.as_str())
-            )));
-        }
-        self.activate_game_session(seq, now);
-        Ok(())
-    }
-
-    /// `UpdatePlayerSessionCreationPolicy`.
-    pub fn process_update_policy(
-        &mut self,
-        fleet_id: &str,
-        pid: &str,
-        id: &str,
-        policy: PlayerSessionCreationPolicy,
-    ) -> ApiResult<()> {
-        let seq = self.hosted_session(fleet_id, pid, id)?;
-        if let Some(s) = self.sessions.get_mut(&seq) {
-            s.policy = policy;
-        }
-        Ok(())
-    }
-
-    /// `AcceptPlayerSession` / `RemovePlayerSession` for a session this process hosts.
-    pub fn process_player_session(
-        &mut self,
-        now: Now,
-        fleet_id: &str,
-        pid: &str,
-        id: &str,
-        player_session: &str,
-        accept: bool,
-    ) -> ApiResult<()> {
-        let seq = self.hosted_session(fleet_id, pid, id)?;
-        if self.player_session_by_id(player_session)?.game_session != seq {
-            return Err(ApiError::InvalidRequest(format!(
-                "Player session {player_session} does not belong to game session {id}."
-            )));
-        }
-        if accept {
-            self.accept_player_session(player_session)?;
-        } else {
-            self.complete_player_session(player_session, now)?;
-        }
-        Ok(())
-    }
-
-    /// `ProcessEnding` (TerminateServerProcess): the process is gone and its game session ends
-    /// (TRIGGERED_ON_PROCESS_TERMINATE when TerminateGameSession asked for it).
-    pub fn process_ending(&mut self, now: Now, fleet_id: &str, pid: &str) -> ApiResult<()> {
-        self.owned_process(fleet_id, pid)?;
-        self.end_process(fleet_id, pid, now, None);
-        Ok(())
     }
 
     /// Removes a process; its game session (if any) ends with the reason TerminateGameSession
@@ -634,7 +545,7 @@ impl World {
 
     /// Frees the process that hosted an ended game session.
     pub(crate) fn release_process(&mut self, fleet_id: &str, pid: &str, seq: u64) {
-        if let Some(p) = self.process_mut(fleet_id, pid)
+        if let Some(p) = self.process_mut(ProcessKey { fleet: fleet_id, pid })
             && p.game_session == Some(seq)
         {
             p.game_session = None;
@@ -740,13 +651,120 @@ impl World {
     }
 }
 
+impl ServerProcess<'_> {
+    fn key(&self) -> ProcessKey<'_> {
+        ProcessKey { fleet: &self.fleet, pid: &self.pid }
+    }
+
+    fn record(&mut self) -> ApiResult<&mut Process> {
+        let (fleet, pid) = (self.fleet.clone(), self.pid.clone());
+        self.world
+            .process_mut(ProcessKey { fleet: &fleet, pid: &pid })
+            .ok_or_else(|| ApiError::NotFound(format!("Process {pid} is not known in fleet {fleet}.")))
+    }
+
+    /// Checks that game session `id` is the one this process hosts; returns its sequence number.
+    fn hosted_session(&self, id: &str) -> ApiResult<u64> {
+        let seq = self.world.game_session_by_id(id)?.seq;
+        if self.world.process(self.key()).and_then(|p| p.game_session) != Some(seq) {
+            return Err(ApiError::InvalidRequest(format!(
+                "Game session {id} is not hosted by process {}.",
+                self.pid
+            )));
+        }
+        Ok(seq)
+    }
+
+    /// Checks that player session `ps` belongs to game session `id`, which this process hosts.
+    fn hosted_player_session(&self, id: &str, ps: &str) -> ApiResult<()> {
+        let seq = self.hosted_session(id)?;
+        if self.world.player_session_by_id(ps)?.game_session != seq {
+            return Err(ApiError::InvalidRequest(format!(
+                "Player session {ps} does not belong to game session {id}."
+            )));
+        }
+        Ok(())
+    }
+
+    /// `ActivateServerProcess` (`ProcessReady`): the process can host game sessions.
+    pub fn activate_server_process(mut self, port: Option<u16>, log_paths: Vec<String>) -> ApiResult<()> {
+        let p = self.record()?;
+        p.state = ProcessState::Active;
+        p.port = port;
+        p.log_paths = log_paths;
+        Ok(())
+    }
+
+    /// `HeartbeatServerProcess`: records health; a process whose heartbeats stop for
+    /// `Settings::process_heartbeat_timeout` is marked unhealthy (and gets no new game
+    /// sessions), as AWS does.
+    pub fn heartbeat_server_process(mut self, now: Now, healthy: bool) -> ApiResult<()> {
+        let timeout = self.world.settings.process_heartbeat_timeout;
+        let p = self.record()?;
+        p.healthy = healthy;
+        p.last_heartbeat_ms = Some(now.wall_ms);
+        p.epoch += 1;
+        let timer = Timer::HeartbeatMissed { fleet: p.fleet_id.clone(), pid: p.pid.clone(), epoch: p.epoch };
+        self.world.schedule(now.at + timeout, timer);
+        Ok(())
+    }
+
+    /// `ActivateGameSession`: the hosted game session goes ACTIVATING → ACTIVE.
+    pub fn activate_game_session(self, now: Now, id: &str) -> ApiResult<()> {
+        let seq = self.hosted_session(id)?;
+        let status = self.world.game_session(seq).map(|s| s.status);
+        if status != Some(GameSessionStatus::Activating) {
+            return Err(ApiError::InvalidGameSessionStatus(format!(
+                "Game session {id} is {}; only an ACTIVATING game session can be activated.",
+                status.map_or("gone", |s| s.as_str())
+            )));
+        }
+        self.world.activate_game_session(seq, now);
+        Ok(())
+    }
+
+    /// `UpdatePlayerSessionCreationPolicy` for the hosted game session.
+    pub fn update_player_session_creation_policy(
+        self,
+        id: &str,
+        policy: PlayerSessionCreationPolicy,
+    ) -> ApiResult<()> {
+        let seq = self.hosted_session(id)?;
+        if let Some(s) = self.world.sessions.get_mut(&seq) {
+            s.policy = policy;
+        }
+        Ok(())
+    }
+
+    /// `AcceptPlayerSession`: a player of the hosted game session connected (RESERVED → ACTIVE).
+    pub fn accept_player_session(self, id: &str, player_session: &str) -> ApiResult<()> {
+        self.hosted_player_session(id, player_session)?;
+        self.world.accept_player_session(player_session).map(drop)
+    }
+
+    /// `RemovePlayerSession`: a player of the hosted game session left (→ COMPLETED).
+    pub fn remove_player_session(self, now: Now, id: &str, player_session: &str) -> ApiResult<()> {
+        self.hosted_player_session(id, player_session)?;
+        self.world.complete_player_session(player_session, now).map(drop)
+    }
+
+    /// `TerminateServerProcess` (`ProcessEnding`): the process is gone and its game session
+    /// ends (TRIGGERED_ON_PROCESS_TERMINATE when TerminateGameSession asked for it).
+    pub fn terminate_server_process(self, now: Now) -> ApiResult<()> {
+        self.world.end_process(&self.fleet, &self.pid, now, None);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
 
     use super::*;
     use crate::model::fleet::{ComputeType, FleetSpec, RuntimeConfig};
-    use crate::model::{CreateGameSession, GameSessionStatus, Settings};
+    use crate::model::{CreateGameSession, GameSessionStatus, PlayerSessionStatus, Settings};
+
+    const P1: ProcessKey<'static> = ProcessKey { fleet: "fleet-any", pid: "p1" };
 
     fn now() -> Now {
         Now { at: tokio::time::Instant::now(), wall_ms: 1_700_000_000_000 }
@@ -793,9 +811,9 @@ mod tests {
         let mut w = world();
         let t = now();
         assert_eq!(create(&mut w, t).unwrap_err().code(), "FleetCapacityExceededException");
-        w.connect_process(t, "fleet-any", "c1", "p1", 9, "Go 5.6.0").unwrap();
+        w.connect_process(t, P1, "c1", 9, "Go 5.6.0").unwrap();
         assert_eq!(create(&mut w, t).unwrap_err().code(), "FleetCapacityExceededException");
-        w.activate_process("fleet-any", "p1", Some(7000), Vec::new()).unwrap();
+        w.server_process(P1).unwrap().activate_server_process(Some(7000), Vec::new()).unwrap();
         let seq = create(&mut w, t).unwrap();
         let out = w.take_outbox();
         assert_eq!(out.len(), 1);
@@ -806,7 +824,7 @@ mod tests {
         w.advance(t.after(Duration::from_secs(4)));
         assert_eq!(w.game_session(seq).unwrap().status, GameSessionStatus::Activating);
         let id = w.game_session(seq).unwrap().arn.to_string();
-        w.process_activate_game_session(t, "fleet-any", "p1", &id).unwrap();
+        w.server_process(P1).unwrap().activate_game_session(t, &id).unwrap();
         assert_eq!(w.game_session(seq).unwrap().status, GameSessionStatus::Active);
         assert_eq!(create(&mut w, t).unwrap_err().code(), "FleetCapacityExceededException");
     }
@@ -815,8 +833,8 @@ mod tests {
     fn activation_timeout_ends_the_session_and_frees_the_process() {
         let mut w = world();
         let t = now();
-        w.connect_process(t, "fleet-any", "c1", "p1", 1, "Go").unwrap();
-        w.activate_process("fleet-any", "p1", Some(7000), Vec::new()).unwrap();
+        w.connect_process(t, P1, "c1", 1, "Go").unwrap();
+        w.server_process(P1).unwrap().activate_server_process(Some(7000), Vec::new()).unwrap();
         let seq = create(&mut w, t).unwrap();
         w.advance(t.after(Duration::from_secs(5)));
         assert_eq!(w.game_session(seq).unwrap().status, GameSessionStatus::Terminated);
@@ -827,14 +845,14 @@ mod tests {
     fn missed_heartbeats_make_a_process_unhealthy_until_the_next_one() {
         let mut w = world();
         let t = now();
-        w.connect_process(t, "fleet-any", "c1", "p1", 1, "Go").unwrap();
-        w.activate_process("fleet-any", "p1", Some(7000), Vec::new()).unwrap();
-        w.process_heartbeat(t, "fleet-any", "p1", true, Duration::from_secs(60)).unwrap();
+        w.connect_process(t, P1, "c1", 1, "Go").unwrap();
+        w.server_process(P1).unwrap().activate_server_process(Some(7000), Vec::new()).unwrap();
+        w.server_process(P1).unwrap().heartbeat_server_process(t, true).unwrap();
         let later = t.after(Duration::from_secs(60));
         w.advance(later);
-        assert!(!w.process("fleet-any", "p1").unwrap().healthy);
+        assert!(!w.process(P1).unwrap().healthy);
         assert_eq!(create(&mut w, later).unwrap_err().code(), "FleetCapacityExceededException");
-        w.process_heartbeat(later, "fleet-any", "p1", true, Duration::from_secs(60)).unwrap();
+        w.server_process(P1).unwrap().heartbeat_server_process(later, true).unwrap();
         assert!(create(&mut w, later).is_ok());
     }
 
@@ -842,23 +860,65 @@ mod tests {
     fn a_disconnected_process_is_kept_for_the_grace_period_and_then_ends_its_session() {
         let mut w = world();
         let t = now();
-        w.connect_process(t, "fleet-any", "c1", "p1", 1, "Go").unwrap();
-        w.activate_process("fleet-any", "p1", Some(7000), Vec::new()).unwrap();
+        w.connect_process(t, P1, "c1", 1, "Go").unwrap();
+        w.server_process(P1).unwrap().activate_server_process(Some(7000), Vec::new()).unwrap();
         let seq = create(&mut w, t).unwrap();
         w.take_outbox();
-        w.disconnect_process(t, "fleet-any", "p1", 1, Duration::from_secs(10));
+        w.disconnect_process(t, P1, 1);
         // A push while away waits for the reconnect.
         let id = w.game_session(seq).unwrap().arn.clone();
         w.push_game_session_update(&id, "MATCHMAKING_DATA_UPDATED".into(), None).unwrap();
         assert!(w.take_outbox().is_empty());
-        w.connect_process(t, "fleet-any", "c1", "p1", 2, "Go").unwrap();
+        w.connect_process(t, P1, "c1", 2, "Go").unwrap();
         let out = w.take_outbox();
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].conn, 2);
         // Now it goes away for good.
-        w.disconnect_process(t, "fleet-any", "p1", 2, Duration::from_secs(10));
+        w.disconnect_process(t, P1, 2);
         w.advance(t.after(Duration::from_secs(10)));
-        assert!(w.process("fleet-any", "p1").is_none());
+        assert!(w.process(P1).is_none());
+        assert_eq!(w.game_session(seq).unwrap().status, GameSessionStatus::Terminated);
+    }
+
+    #[test]
+    fn a_process_acts_only_on_the_game_session_it_hosts_and_its_players() {
+        let mut w = world();
+        let t = now();
+        let p2 = ProcessKey { fleet: "fleet-any", pid: "p2" };
+        for (key, conn) in [(P1, 1), (p2, 2)] {
+            w.connect_process(t, key, "c1", conn, "Go").unwrap();
+            w.server_process(key).unwrap().activate_server_process(Some(7000), Vec::new()).unwrap();
+        }
+        let seq = create(&mut w, t).unwrap();
+        let id = w.game_session(seq).unwrap().arn.to_string();
+        let host = w.game_session(seq).and_then(|s| match &s.host {
+            Host::Process { pid, .. } => Some(pid.to_string()),
+            _ => None,
+        });
+        let (host, other) = if host.as_deref() == Some("p1") { (P1, p2) } else { (p2, P1) };
+        let e = w.server_process(other).unwrap().activate_game_session(t, &id).unwrap_err();
+        assert_eq!(e.code(), "InvalidRequestException");
+        w.server_process(host).unwrap().activate_game_session(t, &id).unwrap();
+        let e = w.server_process(host).unwrap().activate_game_session(t, &id).unwrap_err();
+        assert_eq!(e.code(), "InvalidGameSessionStatusException");
+
+        let ps = w.create_player_sessions(t, &id, vec![("player-1".into(), None)]).unwrap()[0];
+        let ps_id = w.player_sessions.get(&ps).unwrap().id.to_string();
+        let e = w.server_process(other).unwrap().accept_player_session(&id, &ps_id).unwrap_err();
+        assert_eq!(e.code(), "InvalidRequestException");
+        w.server_process(host).unwrap().accept_player_session(&id, &ps_id).unwrap();
+        assert_eq!(w.player_session_by_id(&ps_id).unwrap().status, PlayerSessionStatus::Active);
+        w.server_process(host).unwrap().remove_player_session(t, &id, &ps_id).unwrap();
+        assert_eq!(w.player_session_by_id(&ps_id).unwrap().status, PlayerSessionStatus::Completed);
+
+        w.server_process(host)
+            .unwrap()
+            .update_player_session_creation_policy(&id, PlayerSessionCreationPolicy::DenyAll)
+            .unwrap();
+        assert_eq!(w.game_session(seq).unwrap().policy, PlayerSessionCreationPolicy::DenyAll);
+        w.server_process(host).unwrap().terminate_server_process(t).unwrap();
+        assert!(w.process(host).is_none());
+        assert_eq!(w.server_process(host).err().map(|e| e.code()), Some("NotFoundException"));
         assert_eq!(w.game_session(seq).unwrap().status, GameSessionStatus::Terminated);
     }
 

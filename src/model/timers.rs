@@ -66,10 +66,11 @@ impl Timers {
         self.queue.insert((at, self.order), timer);
     }
 
-    /// Removes and returns the earliest entry due at or before `now`.
-    pub fn pop_due(&mut self, now: Instant) -> Option<Timer> {
+    /// Removes and returns the earliest entry due at or before `now`, with its deadline.
+    pub fn pop_due(&mut self, now: Instant) -> Option<(Instant, Timer)> {
         let entry = self.queue.first_entry()?;
-        if entry.key().0 <= now { Some(entry.remove()) } else { None }
+        let at = entry.key().0;
+        if at <= now { Some((at, entry.remove())) } else { None }
     }
 
     /// The earliest deadline, if any.
@@ -103,8 +104,8 @@ mod tests {
         assert_eq!(q.next_deadline(), Some(t0 + Duration::from_secs(1)));
         assert_eq!(q.pop_due(t0), None);
         let now = t0 + Duration::from_secs(1);
-        assert_eq!(q.pop_due(now), Some(Timer::ActivateGameSession(1)));
-        assert_eq!(q.pop_due(now), Some(Timer::ActivateGameSession(3)));
+        assert_eq!(q.pop_due(now), Some((now, Timer::ActivateGameSession(1))));
+        assert_eq!(q.pop_due(now), Some((now, Timer::ActivateGameSession(3))));
         assert_eq!(q.pop_due(now), None);
         assert_eq!(q.next_deadline(), Some(t0 + Duration::from_secs(2)));
         assert_eq!(q.len(), 1);

@@ -31,6 +31,12 @@ impl Now {
     pub fn after(self, d: Duration) -> Now {
         Now { at: self.at + d, wall_ms: self.wall_ms + d.as_millis() as i64 }
     }
+
+    /// The same clock at the earlier instant `at` (itself, if `at` is not earlier).
+    pub fn back_to(self, at: Instant) -> Now {
+        let d = self.at.saturating_duration_since(at);
+        Now { at: self.at - d, wall_ms: self.wall_ms - d.as_millis() as i64 }
+    }
 }
 
 /// Account-wide settings of the emulated service.
@@ -52,6 +58,11 @@ pub struct Settings {
     pub fleet_activation_delay: Duration,
     /// Time a new instance takes from PENDING to ACTIVE.
     pub instance_activation_delay: Duration,
+    /// A game-server process with no heartbeat for this long is marked unhealthy.
+    pub process_heartbeat_timeout: Duration,
+    /// How long a game-server process whose socket closed without `ProcessEnding` is kept for
+    /// a reconnect with the same `pID`.
+    pub process_reconnect_grace: Duration,
 }
 
 impl Settings {
@@ -66,6 +77,8 @@ impl Settings {
             retention: Duration::from_secs(30 * 86_400),
             fleet_activation_delay: Duration::from_secs(1),
             instance_activation_delay: Duration::from_millis(500),
+            process_heartbeat_timeout: Duration::from_secs(60),
+            process_reconnect_grace: Duration::from_secs(10),
         }
     }
 }
@@ -161,9 +174,12 @@ impl World {
         self.timers.next_deadline()
     }
 
-    /// Applies every transition due at `now`.
+    /// Applies every transition due at `now`, in deadline order, each at its own deadline (as if
+    /// the time between had passed): a transition's timestamps are those of its deadline, and
+    /// what it schedules in turn fires within the same call if that is due too.
     pub fn advance(&mut self, now: Now) {
-        while let Some(timer) = self.timers.pop_due(now.at) {
+        while let Some((at, timer)) = self.timers.pop_due(now.at) {
+            let now = now.back_to(at);
             match timer {
                 Timer::ActivateGameSession(seq) => self.activate_game_session(seq, now),
                 Timer::FinishTermination(seq) => self.finish_termination(seq, now),

@@ -7,6 +7,7 @@
 mod aliases;
 mod builds;
 mod computes;
+pub mod control;
 mod fleets;
 mod game_sessions;
 mod locations;

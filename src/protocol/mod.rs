@@ -8,16 +8,15 @@
 //! sends can produce a panic, an HTML page or a hang.
 
 pub mod codec;
+pub mod control;
 
 use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Path as AxumPath, Query, RawQuery, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use serde_json::json;
+use axum::response::Response;
 
 use crate::error::ApiError;
 use crate::ops::{self, Output};
@@ -30,15 +29,9 @@ const SMITHY_PROTOCOL: &str = "smithy-protocol";
 /// The service's router: API requests (both protocols) and `/_emulator/*`.
 pub fn router(em: Emulator) -> Router {
     Router::new()
-        .route("/_emulator/health", get(health))
-        .route("/_emulator/reset", post(reset))
-        .route("/_emulator/events", get(events))
-        .route("/_emulator/game-session-logs", get(game_session_log))
-        .route("/_emulator/tls-certificate", get(tls_certificate))
-        .route("/_emulator/game-session-updates", post(push_game_session_update))
-        .route("/_emulator/player-sessions/{id}/accept", post(accept_player_session))
-        .route("/_emulator/player-sessions/{id}/complete", post(complete_player_session))
+        .merge(control::routes())
         .fallback(api)
+        .method_not_allowed_fallback(control::method_not_allowed)
         .with_state(em)
 }
 
@@ -46,127 +39,6 @@ fn request_id() -> HeaderValue {
     let mut buf = uuid::Uuid::encode_buffer();
     let s = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buf);
     HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static("00000000-0000-0000-0000-000000000000"))
-}
-
-fn json_response(status: StatusCode, value: serde_json::Value) -> Response {
-    let mut resp = (status, [(header::CONTENT_TYPE, "application/json")], value.to_string()).into_response();
-    resp.headers_mut().insert(REQUEST_ID, request_id());
-    resp
-}
-
-async fn health(State(em): State<Emulator>) -> Response {
-    let c = em.with_world(|w, _| w.counts());
-    json_response(
-        StatusCode::OK,
-        json!({
-            "status": "ok",
-            "version": env!("CARGO_PKG_VERSION"),
-            "region": em.config().region,
-            "counts": {
-                "fleets": c.fleets,
-                "aliases": c.aliases,
-                "gameSessions": c.game_sessions,
-                "playerSessions": c.player_sessions,
-                "pendingTimers": c.pending_timers,
-            }
-        }),
-    )
-}
-
-async fn reset(State(em): State<Emulator>) -> Response {
-    em.reset();
-    json_response(StatusCode::OK, json!({ "status": "reset" }))
-}
-
-/// Control API: the event log, `GET /_emulator/events?after=<Sequence>&wait=<seconds>`: events
-/// after `after`, oldest first, long-polling up to `wait` seconds (at most 20) for one.
-async fn events(State(em): State<Emulator>, RawQuery(query): RawQuery) -> Response {
-    match crate::events::parse_read_query(query.as_deref()) {
-        Ok((after, wait)) => json_response(StatusCode::OK, em.events().read(after, wait).await.to_json()),
-        Err(message) => respond(Codec::Json, Err(ApiError::InvalidRequest(message))),
-    }
-}
-
-#[derive(serde::Deserialize)]
-struct LogQuery {
-    #[serde(rename = "GameSessionId")]
-    game_session_id: String,
-}
-
-/// The URL GetGameSessionLogUrl hands out: a plain-text lifecycle log of one game session.
-async fn game_session_log(State(em): State<Emulator>, Query(q): Query<LogQuery>) -> Response {
-    match em.with_world(|w, _| w.game_session_log(&q.game_session_id)) {
-        Ok(text) => {
-            let mut resp =
-                (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response();
-            resp.headers_mut().insert(REQUEST_ID, request_id());
-            resp
-        }
-        Err(e) => respond(Codec::Json, Err(e)),
-    }
-}
-
-/// The wss listener's certificate (PEM), for clients that verify it (Go: `SSL_CERT_FILE`).
-async fn tls_certificate(State(em): State<Emulator>) -> Response {
-    match em.wss() {
-        Some((_, pem)) => {
-            (StatusCode::OK, [(header::CONTENT_TYPE, "application/x-pem-file")], pem.clone()).into_response()
-        }
-        None => respond(
-            Codec::Json,
-            Err(ApiError::NotFound("No wss listener runs (start the emulator with --wss-bind).".into())),
-        ),
-    }
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct UpdatePush {
-    game_session_id: String,
-    update_reason: Option<String>,
-    backfill_ticket_id: Option<String>,
-}
-
-/// Control API: send an `UpdateGameSession` push (what FlexMatch backfill sends) to the process
-/// hosting a game session, so a game server's `onUpdateGameSession` can be exercised.
-async fn push_game_session_update(State(em): State<Emulator>, body: bytes::Bytes) -> Response {
-    let result = match serde_json::from_slice::<UpdatePush>(&body) {
-        Err(e) => Err(ApiError::Serialization(format!(
-            "Expected {{\"GameSessionId\": ..., \"UpdateReason\": ...}}: {e}"
-        ))),
-        Ok(req) => em
-            .with_world(|w, _| {
-                let reason = req.update_reason.unwrap_or_else(|| "MATCHMAKING_DATA_UPDATED".into());
-                w.push_game_session_update(&req.game_session_id, reason, req.backfill_ticket_id)
-            })
-            .map(|()| Output::Body(b"{}".to_vec())),
-    };
-    respond(Codec::Json, result)
-}
-
-/// Control API: the game server accepted a player (RESERVED → ACTIVE).
-async fn accept_player_session(State(em): State<Emulator>, AxumPath(id): AxumPath<String>) -> Response {
-    player_session_control(&em, |w, _| w.accept_player_session(&id))
-}
-
-/// Control API: the player left (→ COMPLETED).
-async fn complete_player_session(State(em): State<Emulator>, AxumPath(id): AxumPath<String>) -> Response {
-    player_session_control(&em, |w, now| w.complete_player_session(&id, now))
-}
-
-fn player_session_control(
-    em: &Emulator,
-    f: impl FnOnce(&mut crate::model::World, crate::model::Now) -> Result<u64, ApiError>,
-) -> Response {
-    let result = em.with_world(|w, now| {
-        let seq = f(w, now)?;
-        let p = w
-            .player_session(seq)
-            .ok_or_else(|| ApiError::InternalService("player session vanished".into()))?;
-        let body = serde_json::json!({ "PlayerSession": ops::player_sessions::player_session_dto(w, p) });
-        Ok(Output::Body(body.to_string().into_bytes()))
-    });
-    respond(Codec::Json, result)
 }
 
 /// How a request names its operation.

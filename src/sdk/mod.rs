@@ -2,17 +2,25 @@
 //!
 //! A process connects with `GET <any path>?pID=…&FleetId=…&ComputeId=…&Authorization=<token>&…`
 //! and an upgrade to WebSocket (on the main port as `ws://`, or on `--wss-bind` as `wss://`).
-//! Every frame is one JSON object. Requests from the SDK carry `Action` and `RequestId`; the
-//! reply echoes both with `StatusCode` (200, or 4xx/5xx with `ErrorMessage`) and any result
-//! fields at the top level. Pushes from the emulator (`CreateGameSession`, `UpdateGameSession`,
-//! `TerminateProcess`) carry a fresh `RequestId` and `StatusCode` 200. See
-//! ../shared/research/server-sdk-protocol.md for what each SDK expects.
+//! Every frame is one JSON object. Requests from the SDK carry `Action` and `RequestId`
+//! (`requests.rs`, one type per action); the reply echoes both with `StatusCode` (200, or
+//! 4xx/5xx with `ErrorMessage`) and any result members at the top level (`replies.rs`). Pushes
+//! from the emulator (`CreateGameSession`, `UpdateGameSession`, `TerminateProcess`, in
+//! `pushes.rs`) carry a fresh `RequestId` and `StatusCode` 200. `frames/` holds the frames the
+//! SDKs were seen to exchange, which the unit tests compare these types with.
 //!
 //! This module only translates: every rule lives in `model::compute` and friends, reached
 //! through `Emulator::with_world`; messages the model queues for processes come back through
 //! the connection registry in `state.rs`.
 
 mod messages;
+pub mod pushes;
+pub mod replies;
+pub mod requests;
+#[cfg(test)]
+mod tests;
+
+pub use messages::handle;
 
 use std::collections::HashMap;
 
@@ -24,7 +32,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 
 use crate::error::ApiError;
-use crate::model::compute::ProcessMessage;
+use crate::model::compute::{ProcessKey, ProcessMessage};
 use crate::state::Emulator;
 
 /// Who is connecting, from the connect URL's query string.
@@ -40,9 +48,53 @@ pub struct ProcessIdentity {
     pub sdk: String,
 }
 
+impl ProcessIdentity {
+    /// The model's key for this process.
+    pub fn key(&self) -> ProcessKey<'_> {
+        ProcessKey { fleet: &self.fleet_id, pid: &self.pid }
+    }
+}
+
+/// A process attached to the emulator: the connection number the model addresses its pushes
+/// to, and the channel they arrive on.
+#[derive(Debug)]
+pub struct Attached {
+    /// Connection number.
+    pub conn: u64,
+    /// Pushes for the process, and `ProcessMessage::Close` when the emulator ends it.
+    pub messages: mpsc::UnboundedReceiver<ProcessMessage>,
+}
+
+/// Attaches process `who` (first connect or reconnect), as a socket opening does; messages
+/// queued while it was away arrive at once. Tests attach without a socket and drive `handle`.
+pub fn attach(em: &Emulator, who: &ProcessIdentity) -> Result<Attached, ApiError> {
+    let (tx, messages) = mpsc::unbounded_channel();
+    let conn = em.register_connection(tx);
+    match em.with_world(|w, now| w.connect_process(now, who.key(), &who.compute, conn, &who.sdk)) {
+        Ok(()) => Ok(Attached { conn, messages }),
+        Err(e) => {
+            em.unregister_connection(conn);
+            Err(e)
+        }
+    }
+}
+
+/// Connection `conn` of process `who` closed: unless it reconnects within the grace period,
+/// the process ends.
+pub fn detach(em: &Emulator, who: &ProcessIdentity, conn: u64) {
+    em.unregister_connection(conn);
+    em.with_world(|w, now| w.disconnect_process(now, who.key(), conn));
+}
+
+/// The body of a refused upgrade.
+#[derive(serde::Serialize)]
+struct Refusal<'a> {
+    message: &'a str,
+}
+
 fn plain(status: StatusCode, message: String) -> Response {
-    (status, [("content-type", "application/json")], serde_json::json!({ "message": message }).to_string())
-        .into_response()
+    let body = replies::to_frame(&Refusal { message: &message });
+    (status, [("content-type", "application/json")], body).into_response()
 }
 
 /// Answers a WebSocket upgrade from a game-server process: 400 without the identifying query
@@ -82,32 +134,30 @@ pub async fn upgrade(em: Emulator, req: axum::extract::Request) -> Response {
 }
 
 async fn connection(em: Emulator, who: ProcessIdentity, socket: WebSocket) {
-    let (tx, mut rx) = mpsc::unbounded_channel::<ProcessMessage>();
-    let conn = em.register_connection(tx);
     let (mut sink, mut stream) = socket.split();
-    let connected =
-        em.with_world(|w, now| w.connect_process(now, &who.fleet_id, &who.compute, &who.pid, conn, &who.sdk));
-    if let Err(e) = connected {
-        tracing::info!(pid = %who.pid, fleet = %who.fleet_id, "refusing process: {}", e.message());
-        let reason = e.message().chars().take(120).collect::<String>();
-        let _ = sink.send(Message::Close(Some(CloseFrame { code: 1008, reason: reason.into() }))).await;
-        em.unregister_connection(conn);
-        return;
-    }
+    let Attached { conn, messages: mut rx } = match attach(&em, &who) {
+        Ok(attached) => attached,
+        Err(e) => {
+            tracing::info!(pid = %who.pid, fleet = %who.fleet_id, "refusing process: {}", e.message());
+            let reason = e.message().chars().take(120).collect::<String>();
+            let _ = sink.send(Message::Close(Some(CloseFrame { code: 1008, reason: reason.into() }))).await;
+            return;
+        }
+    };
     tracing::info!(pid = %who.pid, fleet = %who.fleet_id, compute = %who.compute, sdk = %who.sdk, "game-server process connected");
     loop {
         tokio::select! {
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Text(text))) => {
-                    let reply = messages::handle(&em, &who, text.as_str());
+                    let reply = handle(&em, &who, text.as_str());
                     if sink.send(Message::Text(reply.into())).await.is_err() {
                         break;
                     }
                 }
                 Some(Ok(Message::Binary(bytes))) => {
                     let reply = match std::str::from_utf8(&bytes) {
-                        Ok(text) => messages::handle(&em, &who, text),
-                        Err(_) => messages::malformed("a binary frame that is not UTF-8 JSON"),
+                        Ok(text) => handle(&em, &who, text),
+                        Err(_) => replies::malformed("a binary frame that is not UTF-8 JSON"),
                     };
                     if sink.send(Message::Text(reply.into())).await.is_err() {
                         break;
@@ -121,21 +171,18 @@ async fn connection(em: Emulator, who: ProcessIdentity, socket: WebSocket) {
                 Some(Ok(Message::Pong(_))) => {}
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
             },
-            outgoing = rx.recv() => match outgoing {
-                Some(ProcessMessage::Close) | None => {
+            outgoing = rx.recv() => {
+                // `Close` (or the emulator dropping the channel) is the end of the socket.
+                let Some(frame) = outgoing.as_ref().and_then(pushes::push) else {
                     let _ = sink.send(Message::Close(Some(CloseFrame { code: 1000, reason: "process ended".into() }))).await;
                     break;
+                };
+                if sink.send(Message::Text(frame.into())).await.is_err() {
+                    break;
                 }
-                Some(message) => {
-                    if sink.send(Message::Text(messages::push(&message).into())).await.is_err() {
-                        break;
-                    }
-                }
-            },
+            }
         }
     }
-    em.unregister_connection(conn);
-    let grace = em.config().process_reconnect_grace;
-    em.with_world(|w, now| w.disconnect_process(now, &who.fleet_id, &who.pid, conn, grace));
+    detach(&em, &who, conn);
     tracing::info!(pid = %who.pid, fleet = %who.fleet_id, "game-server process socket closed");
 }

@@ -1,10 +1,14 @@
 //! The game-server side in-process: WebSocket upgrades that are refused before any socket
-//! exists, and the Anywhere compute operations. (The full socket loop runs against the binary
-//! in tests/compat/rust/tests/sdk/game_servers.rs.)
+//! exists, the Anywhere compute operations, and the Server SDK messages served by
+//! `sdk::handle` for a process attached without a socket, under paused time. (The socket loop
+//! itself runs against the binary in tests/compat/rust/tests/sdk/game_servers.rs.)
+
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::Request;
-use serde_json::json;
+use gamelift_emulator::sdk::{self, Attached, ProcessIdentity};
+use serde_json::{Value, json};
 
 use crate::harness::*;
 
@@ -147,4 +151,245 @@ async fn advertised_host_names_the_sdk_endpoint() {
         .call(Proto::Json, "RegisterCompute", json!({ "FleetId": FLEET_ANYWHERE, "ComputeName": "box", "IpAddress": "10.0.0.2", "Location": "custom-local" }))
         .await;
     assert_eq!(r.assert_ok()["Compute"]["GameLiftServiceSdkEndpoint"], "ws://gamelift:9080");
+}
+
+/// A game-server process of the fixture Anywhere fleet, attached without a socket: requests go
+/// through `sdk::handle`, pushes arrive on its channel.
+struct Process<'a> {
+    api: &'a Api,
+    who: ProcessIdentity,
+    attached: Attached,
+    next_request: u32,
+}
+
+impl<'a> Process<'a> {
+    fn attach(api: &'a Api, pid: &str) -> Self {
+        let who = ProcessIdentity {
+            pid: pid.into(),
+            fleet_id: FLEET_ANYWHERE.into(),
+            compute: "local-compute".into(),
+            sdk: "Go 5.6.0".into(),
+        };
+        let attached = sdk::attach(&api.em, &who).expect("attach");
+        Self { api, who, attached, next_request: 0 }
+    }
+
+    /// Sends a raw frame; returns the reply frame.
+    fn send(&self, frame: &str) -> Value {
+        serde_json::from_str(&sdk::handle(&self.api.em, &self.who, frame)).expect("a JSON reply")
+    }
+
+    /// Sends `action` with `members`; checks the reply echoes Action and RequestId.
+    fn request(&mut self, action: &str, members: Value) -> Value {
+        self.next_request += 1;
+        let rid = format!("req-{}", self.next_request);
+        let mut frame = members;
+        frame["Action"] = json!(action);
+        frame["RequestId"] = json!(rid);
+        let reply = self.send(&frame.to_string());
+        assert_eq!((&reply["Action"], &reply["RequestId"]), (&json!(action), &json!(rid)), "{reply}");
+        reply
+    }
+
+    #[track_caller]
+    fn ok(&mut self, action: &str, members: Value) -> Value {
+        let reply = self.request(action, members);
+        assert_eq!(reply["StatusCode"], 200, "{reply}");
+        reply
+    }
+
+    /// The next push, as the socket would send it.
+    fn push(&mut self) -> Option<Value> {
+        let message = self.attached.messages.try_recv().ok()?;
+        let frame = sdk::pushes::push(&message).expect("a push, not Close");
+        Some(serde_json::from_str(&frame).expect("JSON push"))
+    }
+
+    fn detach(&self) {
+        sdk::detach(&self.api.em, &self.who, self.attached.conn);
+    }
+}
+
+async fn create_on_anywhere(api: &Api) -> Reply {
+    api.create(
+        Proto::Json,
+        json!({ "FleetId": FLEET_ANYWHERE, "Location": "custom-local", "MaximumPlayerSessionCount": 2,
+                "Name": "in-process", "GameProperties": [{"Key": "mode", "Value": "ctf"}] }),
+    )
+    .await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_process_served_in_process_hosts_a_session_from_ready_to_ending() {
+    let api = Api::new();
+    let mut p = Process::attach(&api, "proc-1");
+    p.ok("ActivateServerProcess", json!({ "SdkVersion": "5.6.0", "Port": 7777, "LogPaths": null }));
+    p.ok("HeartbeatServerProcess", json!({ "HealthStatus": true }));
+    assert!(p.push().is_none());
+
+    let r = create_on_anywhere(&api).await;
+    let gs = r.assert_ok()["GameSession"].clone();
+    assert_eq!((&gs["Status"], &gs["Port"]), (&json!("ACTIVATING"), &json!(7777)));
+    let id = gs["GameSessionId"].as_str().unwrap().to_string();
+    let push = p.push().expect("CreateGameSession push");
+    assert_eq!(push["Action"], "CreateGameSession");
+    assert_eq!(push["StatusCode"], 200);
+    assert_eq!(push["GameSessionId"], id.as_str());
+    assert_eq!(push["GameSessionName"], "in-process");
+    assert_eq!(push["GameProperties"], json!({ "mode": "ctf" }));
+    // Only the process activates it, however long it takes (up to the activation timeout).
+    tokio::time::advance(Duration::from_secs(60)).await;
+    assert_eq!(api.describe_one(Proto::Json, &id).await["Status"], "ACTIVATING");
+    p.ok("ActivateGameSession", json!({ "GameSessionId": id }));
+    assert_eq!(api.describe_one(Proto::Json, &id).await["Status"], "ACTIVE");
+
+    let ps = api
+        .call(Proto::Json, "CreatePlayerSession", json!({ "GameSessionId": id, "PlayerId": "player-1" }))
+        .await;
+    let ps_id = ps.assert_ok()["PlayerSession"]["PlayerSessionId"].as_str().unwrap().to_string();
+    p.ok("AcceptPlayerSession", json!({ "GameSessionId": id, "PlayerSessionId": ps_id }));
+    let d = p.ok("DescribePlayerSessions", json!({ "GameSessionId": id }));
+    assert_eq!(d["NextToken"], "");
+    let seen = &d["PlayerSessions"][0];
+    assert_eq!((&seen["PlayerSessionId"], &seen["Status"]), (&json!(ps_id), &json!("ACTIVE")));
+    assert_eq!((&seen["Port"], &seen["FleetId"]), (&json!(7777), &json!(FLEET_ANYWHERE)));
+    assert!(seen["CreationTime"].is_i64(), "{seen}");
+
+    p.ok(
+        "UpdatePlayerSessionCreationPolicy",
+        json!({ "GameSessionId": id, "PlayerSessionPolicy": "DENY_ALL" }),
+    );
+    assert_eq!(api.describe_one(Proto::Json, &id).await["PlayerSessionCreationPolicy"], "DENY_ALL");
+    p.ok("RemovePlayerSession", json!({ "GameSessionId": id, "PlayerSessionId": ps_id }));
+    let d = p.ok("DescribePlayerSessions", json!({ "PlayerSessionId": ps_id }));
+    assert_eq!(d["PlayerSessions"][0]["Status"], "COMPLETED");
+
+    let c = p.ok("GetComputeCertificate", json!({}));
+    assert_eq!(c["ComputeName"], "local-compute");
+    let creds = p.ok("GetFleetRoleCredentials", json!({ "RoleArn": "arn:aws:iam::123456789012:role/gs" }));
+    assert!(!creds["AccessKeyId"].as_str().unwrap().is_empty());
+    assert!(creds["Expiration"].is_i64(), "{creds}");
+
+    api.call(
+        Proto::Json,
+        "TerminateGameSession",
+        json!({ "GameSessionId": id, "TerminationMode": "TRIGGER_ON_PROCESS_TERMINATE" }),
+    )
+    .await
+    .assert_ok();
+    let push = p.push().expect("TerminateProcess push");
+    assert_eq!(push["Action"], "TerminateProcess");
+    assert!(push["TerminationTime"].is_i64(), "{push}");
+    p.ok("TerminateServerProcess", json!({}));
+    let gs = api.describe_one(Proto::Json, &id).await;
+    assert_eq!(
+        (&gs["Status"], &gs["StatusReason"]),
+        (&json!("TERMINATED"), &json!("TRIGGERED_ON_PROCESS_TERMINATE"))
+    );
+    // The process is gone: whatever it sends now is a 404 for that request.
+    let r = p.request("HeartbeatServerProcess", json!({ "HealthStatus": true }));
+    assert_eq!(r["StatusCode"], 404, "{r}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn bad_frames_get_error_replies_under_their_request_id() {
+    let api = Api::new();
+    let mut p = Process::attach(&api, "proc-1");
+    p.ok("ActivateServerProcess", json!({ "Port": 7777 }));
+
+    // A member of the wrong type is named as such, not reported missing.
+    let r = p.send(r#"{"Action":"ActivateGameSession","RequestId":"r-1","GameSessionId":12345}"#);
+    assert_eq!(
+        (&r["Action"], &r["RequestId"], &r["StatusCode"]),
+        (&json!("ActivateGameSession"), &json!("r-1"), &json!(400))
+    );
+    let message = r["ErrorMessage"].as_str().unwrap();
+    assert!(message.contains("'GameSessionId'") && message.contains("invalid type"), "{message}");
+    assert!(!message.contains("required"), "{message}");
+    let r = p.request("ActivateGameSession", json!({}));
+    assert_eq!((&r["StatusCode"], &r["ErrorMessage"]), (&json!(400), &json!("GameSessionId is required.")));
+    let r = p.request("ActivateServerProcess", json!({ "Port": "7777" }));
+    assert!(r["ErrorMessage"].as_str().unwrap().contains("'Port'"), "{r}");
+
+    // No Action: the error still answers the RequestId, so the SDK's call fails at once.
+    let r = p.send(r#"{"RequestId":"r-2"}"#);
+    assert_eq!((&r["RequestId"], &r["StatusCode"]), (&json!("r-2"), &json!(400)), "{r}");
+    assert!(r.get("Action").is_none(), "{r}");
+    assert!(r["ErrorMessage"].as_str().unwrap().contains("no Action"), "{r}");
+    let r = p.send(r#"{"RequestId":"r-3","Action":["ActivateGameSession"]}"#);
+    assert_eq!((&r["RequestId"], &r["StatusCode"]), (&json!("r-3"), &json!(400)), "{r}");
+    assert!(r["ErrorMessage"].as_str().unwrap().contains("'Action'"), "{r}");
+    let r = p.send("not json");
+    assert_eq!(r["StatusCode"], 400);
+    assert!(r.get("RequestId").is_none(), "{r}");
+
+    let r = p.request("NoSuchAction", json!({}));
+    assert_eq!((&r["StatusCode"], &r["ErrorMessage"]), (&json!(400), &json!("Unknown action NoSuchAction.")));
+    let r = p.request("StartMatchBackfill", json!({}));
+    assert_eq!(r["StatusCode"], 400);
+    let r = p.request(
+        "UpdatePlayerSessionCreationPolicy",
+        json!({ "GameSessionId": "x", "PlayerSessionPolicy": "SOMETIMES" }),
+    );
+    assert!(r["ErrorMessage"].as_str().unwrap().contains("ACCEPT_ALL or DENY_ALL"), "{r}");
+    // A game session the process does not host.
+    let other = api.create(Proto::Json, json!({ "FleetId": FLEET, "MaximumPlayerSessionCount": 2 })).await;
+    let other = other.assert_ok()["GameSession"]["GameSessionId"].as_str().unwrap().to_string();
+    let r = p.request("ActivateGameSession", json!({ "GameSessionId": other }));
+    assert_eq!(r["StatusCode"], 400);
+    assert!(r["ErrorMessage"].as_str().unwrap().contains("not hosted by process proc-1"), "{r}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn heartbeat_timeout_comes_from_the_settings() {
+    let mut config = gamelift_emulator::Config::for_tests();
+    config.process_heartbeat_timeout = Duration::from_secs(5);
+    let api = Api::with(config);
+    let mut p = Process::attach(&api, "proc-1");
+    p.ok("ActivateServerProcess", json!({ "Port": 7777 }));
+    p.ok("HeartbeatServerProcess", json!({ "HealthStatus": true }));
+    tokio::time::advance(Duration::from_secs(5)).await;
+    create_on_anywhere(&api).await.assert_error("FleetCapacityExceededException");
+    // A heartbeat that reports unhealthy keeps it out too; a healthy one brings it back.
+    p.ok("HeartbeatServerProcess", json!({ "HealthStatus": false }));
+    create_on_anywhere(&api).await.assert_error("FleetCapacityExceededException");
+    p.ok("HeartbeatServerProcess", json!({ "HealthStatus": true }));
+    create_on_anywhere(&api).await.assert_ok();
+}
+
+#[tokio::test(start_paused = true)]
+async fn reconnect_grace_comes_from_the_settings_and_queued_pushes_wait_for_the_reconnect() {
+    let mut config = gamelift_emulator::Config::for_tests();
+    config.process_reconnect_grace = Duration::from_secs(3);
+    let api = Api::with(config);
+    let mut p = Process::attach(&api, "proc-1");
+    p.ok("ActivateServerProcess", json!({ "Port": 7777 }));
+    let id = create_on_anywhere(&api).await.assert_ok()["GameSession"]["GameSessionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(p.push().expect("push")["Action"], "CreateGameSession");
+    p.ok("ActivateGameSession", json!({ "GameSessionId": id }));
+
+    // Away for less than the grace: the process and its session stay, and a push waits.
+    p.detach();
+    tokio::time::advance(Duration::from_secs(2)).await;
+    api.call(
+        Proto::Json,
+        "TerminateGameSession",
+        json!({ "GameSessionId": id, "TerminationMode": "TRIGGER_ON_PROCESS_TERMINATE" }),
+    )
+    .await
+    .assert_ok();
+    let mut p = Process::attach(&api, "proc-1");
+    assert_eq!(p.push().expect("the queued push")["Action"], "TerminateProcess");
+    assert_eq!(api.describe_one(Proto::Json, &id).await["Status"], "TERMINATING");
+
+    // Away for the whole grace: the process ends, and its session with it.
+    p.detach();
+    tokio::time::advance(Duration::from_secs(3)).await;
+    assert_eq!(api.describe_one(Proto::Json, &id).await["Status"], "TERMINATED");
+    let mut p = Process::attach(&api, "proc-1");
+    assert!(p.push().is_none(), "a new process under the same pID starts afresh");
+    p.ok("ActivateServerProcess", json!({ "Port": 7777 }));
 }

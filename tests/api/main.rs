@@ -3,6 +3,7 @@
 
 mod aliases;
 mod builds;
+mod clock;
 mod events;
 mod fleets;
 mod game_servers;

@@ -15,7 +15,15 @@ import os
 
 import pytest
 
-from gl_support import http, make_client, run_aws_cli, running_emulator, running_moto_server, wait_for_status
+from gl_support import (
+    http,
+    make_client,
+    run_aws_cli,
+    running_emulator,
+    running_moto_server,
+    set_clock_paused,
+    wait_for_status,
+)
 
 def pytest_configure(config):
     # Keep the developer's own AWS configuration out of the boto3 clients.
@@ -49,10 +57,14 @@ def moto_endpoint():
 
 
 @pytest.fixture
-def gl(module_endpoint):
-    """boto3 client on the module's own emulator, reset before each test."""
+def gl(request, module_endpoint):
+    """boto3 client on the module's own emulator, reset before each test, with the clock in
+    the mode the module's flags start it in (a test may have paused or resumed it)."""
     status, _, body = http("POST", module_endpoint + "/_emulator/reset", body=b"")
     assert status == 200, body[:500]
+    flags = getattr(request.module, "EMULATOR_FLAGS", ())
+    paused = any(a == "paused" and b == "--clock" for b, a in zip(flags, flags[1:]))
+    set_clock_paused(module_endpoint, paused)
     return make_client(module_endpoint)
 
 
@@ -67,6 +79,7 @@ def _reset(endpoint):
     """Put the emulator back to its fixtures before every test."""
     status, _, body = http("POST", endpoint + "/_emulator/reset", body=b"")
     assert status == 200, f"POST /_emulator/reset answered {status}: {body[:500]!r}"
+    set_clock_paused(endpoint, False)  # a test may have paused it
 
 
 @pytest.fixture(scope="session")

@@ -199,6 +199,31 @@ def _parse_response(raw):
     return status, headers, rest
 
 
+# --------------------------------------------------------------------------- clock control
+
+def clock(endpoint):
+    """GET /_emulator/clock -> {"Now": epoch seconds, "Paused": bool}."""
+    status, _, body = http("GET", endpoint + "/_emulator/clock")
+    assert status == 200, body[:500]
+    return json.loads(body)
+
+
+def advance_clock(endpoint, seconds):
+    """POST /_emulator/clock/advance: move emulated time forward; every transition that fell
+    due has been applied when this returns. Returns the clock reading."""
+    status, _, body = http("POST", endpoint + "/_emulator/clock/advance", body=json.dumps({"Seconds": seconds}).encode())
+    assert status == 200, body[:500]
+    return json.loads(body)
+
+
+def set_clock_paused(endpoint, paused):
+    """POST /_emulator/clock/pause or /resume; returns the clock reading."""
+    action = "pause" if paused else "resume"
+    status, _, body = http("POST", endpoint + f"/_emulator/clock/{action}", body=b"")
+    assert status == 200, body[:500]
+    return json.loads(body)
+
+
 # --------------------------------------------------------------------------- lifecycle
 
 def poll(what, probe, timeout=10.0, interval=0.02):

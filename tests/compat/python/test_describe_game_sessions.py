@@ -11,9 +11,11 @@ from gl_support import (
     TERMINAL_MESSAGE,
     UNKNOWN_ALIAS,
     UNKNOWN_FLEET,
+    advance_clock,
     alias_arn,
     assert_service_error,
     fleet_arn,
+    set_clock_paused,
 )
 
 
@@ -79,10 +81,12 @@ def test_describe_game_sessions_by_location_returns_only_that_location(gamelift)
     assert _ids(east) == [home["GameSessionId"]]
 
 
-def test_describe_game_sessions_status_filter_returns_matching_sessions(gamelift, wait_for_status):
-    # FLEET_TINY activates sessions after 1 s, which leaves time to see ACTIVATING.
+def test_describe_game_sessions_status_filter_returns_matching_sessions(gamelift, endpoint):
+    # FLEET_TINY activates sessions after 1 s; with the clock held still, the second session
+    # stays ACTIVATING for as long as the test looks.
+    set_clock_paused(endpoint, True)
     first = _create(gamelift, fleet=FLEET_TINY)
-    wait_for_status(gamelift, first["GameSessionId"], "ACTIVE")
+    advance_clock(endpoint, 1)
     second = _create(gamelift, fleet=FLEET_TINY)
 
     def ids(status):

@@ -4,7 +4,8 @@ DeleteFleet, the boto3 paginators, and the errors these operations return.
 
 Fleet walks need a fast emulator: this module starts its own with
 `--fleet-activation-delay 300ms --instance-activation-delay 100ms` (and resets it before every
-test). Lifecycle waits poll with deadlines; nothing sleeps a fixed time.
+test). Lifecycle waits poll with deadlines; nothing sleeps a fixed time. Where a test must see a
+short-lived state (PENDING, TERMINATING), it holds the emulator clock still and advances it.
 """
 
 import datetime
@@ -21,9 +22,11 @@ from gl_support import (
     UNKNOWN_FLEET,
     UUID_RE,
     assert_service_error,
+    advance_clock,
     fleet_arn,
     http,
     poll,
+    set_clock_paused,
 )
 
 EMULATOR_FLAGS = ("--fleet-activation-delay", "300ms", "--instance-activation-delay", "100ms")
@@ -100,8 +103,9 @@ def session_status(client, game_session_id):
 
 # ----------------------------------------------------------------------------- CreateFleet
 
-def test_create_fleet_ec2_is_new_then_walks_to_active_with_events(gl):
+def test_create_fleet_ec2_is_new_then_walks_to_active_with_events(gl, module_endpoint):
     build = make_build(gl)
+    set_clock_paused(module_endpoint, True)  # hold the walk until the NEW state is checked
     out = create_fleet(
         gl,
         build,
@@ -131,6 +135,7 @@ def test_create_fleet_ec2_is_new_then_walks_to_active_with_events(gl):
     ]
     fleet_id = fa["FleetId"]
     assert instance_counts(gl, fleet_id)["PENDING"] == 1
+    set_clock_paused(module_endpoint, False)
 
     seen = wait_fleet_status(gl, fleet_id, "ACTIVE")
     order = ["NEW", "DOWNLOADING", "VALIDATING", "BUILDING", "ACTIVATING", "ACTIVE"]
@@ -315,26 +320,30 @@ def test_update_fleet_port_settings_authorizes_and_revokes(gl):
 
 # --------------------------------------------------------------------------------- capacity
 
-def test_update_fleet_capacity_scale_out_then_scale_in_respects_protection(gl):
+def test_update_fleet_capacity_scale_out_then_scale_in_respects_protection(gl, module_endpoint):
     build = make_build(gl)
     fleet_id = active_fleet(gl, build, RuntimeConfiguration={
         "ServerProcesses": [{"LaunchPath": "/local/game/server", "ConcurrentExecutions": 1}]})
+    set_clock_paused(module_endpoint, True)  # every step below happens at a time the test chooses
     out = gl.update_fleet_capacity(FleetId=fleet_id, DesiredInstances=3, MaxSize=3)
     assert (out["FleetId"], out["Location"]) == (fleet_id, REGION)
     assert instance_counts(gl, fleet_id)["PENDING"] == 2
-    wait_until("3 ACTIVE instances", lambda: instance_counts(gl, fleet_id)["ACTIVE"] == 3)
+    advance_clock(module_endpoint, 0.1)
+    assert instance_counts(gl, fleet_id)["ACTIVE"] == 3
     protected = new_session(gl, fleet_id)["GameSessionId"]
     gl.update_game_session(GameSessionId=protected, ProtectionPolicy="FullProtection")
     unprotected = new_session(gl, fleet_id)["GameSessionId"]
+    advance_clock(module_endpoint, 0.2)
 
     gl.update_fleet_capacity(FleetId=fleet_id, DesiredInstances=0)
     ended = session_status(gl, unprotected)
     assert (ended["Status"], ended["StatusReason"]) == ("TERMINATED", "INTERRUPTED")
-    assert session_status(gl, protected)["Status"] in ("ACTIVATING", "ACTIVE")
+    assert session_status(gl, protected)["Status"] == "ACTIVE"
     counts = instance_counts(gl, fleet_id)
     assert (counts["DESIRED"], counts["ACTIVE"], counts["TERMINATING"]) == (0, 1, 2)
-    wait_until("retired instances gone", lambda: instance_counts(gl, fleet_id)["TERMINATING"] == 0)
-    assert instance_counts(gl, fleet_id)["ACTIVE"] == 1
+    advance_clock(module_endpoint, 0.1)
+    counts = instance_counts(gl, fleet_id)
+    assert (counts["ACTIVE"], counts["TERMINATING"]) == (1, 0)
 
 
 @pytest.mark.parametrize(

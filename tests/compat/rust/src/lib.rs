@@ -236,6 +236,29 @@ impl Emulator {
         assert!(resp.status().is_success(), "POST /_emulator/reset answered {}", resp.status());
     }
 
+    /// `GET /_emulator/clock` → `{"Now": epoch seconds, "Paused": bool}`.
+    pub async fn clock(&self) -> serde_json::Value {
+        self.control_json(self.http.get(format!("{}/_emulator/clock", self.base_url))).await
+    }
+
+    /// `POST /_emulator/clock/advance`: moves emulated time forward; what fell due has happened
+    /// when this returns. Returns the clock reading.
+    pub async fn advance_clock(&self, seconds: f64) -> serde_json::Value {
+        let req = self
+            .http
+            .post(format!("{}/_emulator/clock/advance", self.base_url))
+            .body(serde_json::json!({ "Seconds": seconds }).to_string());
+        self.control_json(req).await
+    }
+
+    async fn control_json(&self, req: reqwest::RequestBuilder) -> serde_json::Value {
+        let resp = req.send().await.expect("control API request");
+        let status = resp.status();
+        let text = resp.text().await.expect("control API body");
+        assert!(status.is_success(), "control API answered {status}: {text}");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("control API body {text:?}: {e}"))
+    }
+
     /// Everything the emulator printed so far.
     pub fn log(&self) -> String {
         String::from_utf8_lossy(&self.log.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
