@@ -144,3 +144,74 @@ impl ApiError {
 
 /// Shorthand for results of operations.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::ApiError;
+    use crate::dto::MODEL_ERRORS;
+
+    /// One value of every variant; the match makes a new variant a compile error here until it
+    /// is added to the list.
+    fn every_error() -> Vec<ApiError> {
+        let all: Vec<ApiError> = [
+            ApiError::Conflict,
+            ApiError::FleetCapacityExceeded,
+            ApiError::GameSessionFull,
+            ApiError::IdempotentParameterMismatch,
+            ApiError::InternalService,
+            ApiError::InvalidFleetStatus,
+            ApiError::InvalidGameSessionStatus,
+            ApiError::InvalidRequest,
+            ApiError::LimitExceeded,
+            ApiError::NotFound,
+            ApiError::NotReady,
+            ApiError::TaggingFailed,
+            ApiError::TerminalRoutingStrategy,
+            ApiError::Unauthorized,
+            ApiError::UnsupportedRegion,
+            ApiError::Serialization,
+            ApiError::UnknownOperation,
+            ApiError::UnsupportedOperation,
+            ApiError::RequestEntityTooLarge,
+        ]
+        .into_iter()
+        .map(|variant| variant(String::new()))
+        .collect();
+        let ordinal = |e: &ApiError| match e {
+            ApiError::Conflict(_) => 0,
+            ApiError::FleetCapacityExceeded(_) => 1,
+            ApiError::GameSessionFull(_) => 2,
+            ApiError::IdempotentParameterMismatch(_) => 3,
+            ApiError::InternalService(_) => 4,
+            ApiError::InvalidFleetStatus(_) => 5,
+            ApiError::InvalidGameSessionStatus(_) => 6,
+            ApiError::InvalidRequest(_) => 7,
+            ApiError::LimitExceeded(_) => 8,
+            ApiError::NotFound(_) => 9,
+            ApiError::NotReady(_) => 10,
+            ApiError::TaggingFailed(_) => 11,
+            ApiError::TerminalRoutingStrategy(_) => 12,
+            ApiError::Unauthorized(_) => 13,
+            ApiError::UnsupportedRegion(_) => 14,
+            ApiError::Serialization(_) => 15,
+            ApiError::UnknownOperation(_) => 16,
+            ApiError::UnsupportedOperation(_) => 17,
+            ApiError::RequestEntityTooLarge(_) => 18,
+        };
+        let ordinals: Vec<usize> = all.iter().map(ordinal).collect();
+        assert_eq!(ordinals, (0..all.len()).collect::<Vec<_>>());
+        all
+    }
+
+    #[test]
+    fn modeled_error_codes_are_error_shapes_of_the_gamelift_model() {
+        for e in every_error() {
+            assert_eq!(
+                MODEL_ERRORS.contains(&e.code()),
+                e.is_modeled(),
+                "{}: is_modeled() must say whether the GameLift model declares it",
+                e.code()
+            );
+        }
+    }
+}

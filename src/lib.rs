@@ -6,10 +6,12 @@
 //! IDs and ARNs shaped as AWS shapes them, and lifecycles that move in time.
 //!
 //! # Layout
-//! Dependencies run one way: `protocol` → `ops` → `model`.
-//! - `protocol/`: the wire (routing by `X-Amz-Target` or RPC v2 path, codecs, error envelope,
-//!   request IDs) and the `/_emulator/*` control API.
-//! - `ops/`: one function per AWS operation and the dispatch table.
+//! Dependencies run one way: `protocol` → `ops` and `sdk` → `state` → `model`, with `dto` and
+//! `codec` beside `ops` (both `protocol` and `ops` use them).
+//! - `protocol/`: the wire (routing by `X-Amz-Target` or RPC v2 path, error envelope, request
+//!   IDs) and the `/_emulator/*` control API.
+//! - `codec.rs`: the two byte formats (AWS JSON 1.1, RPC v2 CBOR) and their error bodies.
+//! - `ops/`: one function per AWS operation and the operation table.
 //! - `dto/`: wire shapes generated from botocore's model, with their constraint checks.
 //! - `model/`: the world (fleets, aliases, game sessions, capacity, timers); no serde, no HTTP.
 //! - `state.rs`: the shared handle (world behind one mutex, clock, config, fixtures).
@@ -17,16 +19,20 @@
 //! - `events/`: the event bus (log for `GET /_emulator/events`, SNS and webhook sinks).
 //! - `sdk/`: the Server SDK 5 WebSocket that game-server processes connect to; `tls.rs` the
 //!   `wss://` listener in front of the same router.
+//! - `events/`: the event bus placement events are published to, and their AWS envelope.
+//! - `flexmatch/`: the FlexMatch rule language engine (rule sets, matching); pure, no HTTP.
 //! - `fixtures.rs`, `config.rs`, `clock.rs`, `error.rs`.
 //!
 //! See docs/architecture.md for the design and its reasons.
 
 pub mod clock;
+pub mod codec;
 pub mod config;
 pub mod dto;
 pub mod error;
 pub mod events;
 pub mod fixtures;
+pub mod flexmatch;
 pub mod healthcheck;
 pub mod lifecycle;
 pub mod model;

@@ -141,6 +141,21 @@ impl<'de> Deserialize<'de> for Blob {
     }
 }
 
+/// An operation of the GameLift model, implemented (by the generator) for its input shape: the
+/// wire name and the output shape travel with the input type, so code that is handed an input
+/// cannot pair it with another operation's name or output.
+pub trait Operation: de::DeserializeOwned + Validate {
+    /// The operation's name on the wire (`X-Amz-Target: GameLift.<NAME>`, `.../operation/<NAME>`).
+    const NAME: &'static str;
+    /// The output shape, or [`Unit`] when the model declares none.
+    type Output;
+}
+
+/// The output of an operation whose model declares no output shape: `{}` in AWS JSON 1.1 and
+/// no body at all in RPC v2 CBOR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Unit;
+
 /// Compiles a model pattern so that it must match the whole value (see docs/architecture.md:
 /// Smithy patterns are not anchored, but GameLift is believed to apply them to the full value).
 pub(crate) fn compile_pattern(pattern: &str) -> Regex {
@@ -345,6 +360,19 @@ mod tests {
         for re in generated::all_patterns() {
             assert!(re.as_str().starts_with("^(?s:"));
         }
+    }
+
+    #[test]
+    fn surrogate_pairs_in_model_patterns_mean_characters_beyond_the_bmp() {
+        // `LaunchTemplateSpecification.LaunchTemplateId` allows U+0020..U+D7FF, U+E000..U+FFFD
+        // and, written as the surrogate pair range \uD800\uDC00-\uDBFF\uDFFF, U+10000..U+10FFFF.
+        let spec = |id: &str| LaunchTemplateSpecification {
+            launch_template_id: Some(id.into()),
+            ..Default::default()
+        };
+        assert_eq!(spec("lt-0abc \u{1F3AE}\u{10FFFF}").validate(), Ok(()));
+        let err = spec("lt-\u{7}").validate().unwrap_err();
+        assert!(err.contains("launchTemplateId") && err.contains("regular expression"), "{err}");
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! cannot fail, so it may be called from anywhere, including inside `Emulator::with_world`.
 
 mod delivery;
+pub mod envelope;
 mod sns;
 mod webhook;
 

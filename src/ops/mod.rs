@@ -1,8 +1,13 @@
-//! One function per AWS operation, named after it, and the single dispatch table.
+//! One function per AWS operation, named after it, and the operation table.
 //!
-//! Each operation receives its decoded, constraint-checked input DTO, applies the cross-member
-//! rules the model cannot express, calls the model in one critical section, and builds its
-//! output DTO. Nothing here knows about HTTP.
+//! Each operation receives its decoded, constraint-checked input DTO, applies the stateless
+//! cross-member checks (anything that reads state belongs to the model), calls the model in one
+//! critical section, and builds its output DTO. Nothing here knows about HTTP.
+//!
+//! The table at the bottom of this file is the one list of implemented operations: dispatch and
+//! [`IMPLEMENTED`] both come from it, and each row takes its wire name from the handler's input
+//! type (`dto::Operation`), so a handler can only be served under its own operation's name and
+//! must return that operation's output shape.
 
 mod aliases;
 mod builds;
@@ -12,14 +17,15 @@ mod fleets;
 mod game_sessions;
 mod locations;
 pub(crate) mod player_sessions;
+mod queues;
 pub(crate) mod tags;
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
-use crate::dto::{MODEL_OPERATIONS, Validate};
+use crate::codec::Codec;
+pub use crate::dto::Unit;
+use crate::dto::{MODEL_OPERATIONS, Operation};
 use crate::error::{ApiError, ApiResult};
-use crate::protocol::codec::Codec;
 use crate::state::Emulator;
 
 /// An encoded operation result.
@@ -31,10 +37,9 @@ pub enum Output {
     Unit,
 }
 
-/// What Unit-output operations return.
-pub struct Unit;
-
-trait IntoOutput {
+/// How an output shape becomes an [`Output`] (implemented for every output shape and [`Unit`]).
+pub trait IntoOutput {
+    /// Encodes `self` in `codec`.
     fn into_output(self, codec: Codec) -> ApiResult<Output>;
 }
 
@@ -50,166 +55,193 @@ impl IntoOutput for Unit {
     }
 }
 
-/// Decode → validate → run → encode.
-fn run<I, O>(
-    em: &Emulator,
-    codec: Codec,
-    body: &[u8],
-    op: fn(&Emulator, I) -> ApiResult<O>,
-) -> ApiResult<Output>
+/// A handler of operation `I`: it takes `I`'s input shape and returns `I`'s output shape.
+pub type Handler<I> = fn(&Emulator, I) -> ApiResult<<I as Operation>::Output>;
+
+/// Decode → validate → run → encode, for the operation whose input shape is `I`.
+pub fn run<I>(em: &Emulator, codec: Codec, body: &[u8], handler: Handler<I>) -> ApiResult<Output>
 where
-    I: DeserializeOwned + Validate,
-    O: IntoOutput,
+    I: Operation,
+    I::Output: IntoOutput,
 {
     let input: I = codec.decode(body)?;
     input.validate().map_err(ApiError::InvalidRequest)?;
-    op(em, input)?.into_output(codec)
+    handler(em, input)?.into_output(codec)
 }
 
-/// Runs operation `op` on `body`.
-pub fn dispatch(em: &Emulator, op: &str, codec: Codec, body: &[u8]) -> ApiResult<Output> {
-    use game_sessions as gs;
-    match op {
-        // Game sessions
-        "CreateGameSession" => run(em, codec, body, gs::create_game_session),
-        "DescribeGameSessions" => run(em, codec, body, gs::describe_game_sessions),
-        "DescribeGameSessionDetails" => run(em, codec, body, gs::describe_game_session_details),
-        "SearchGameSessions" => run(em, codec, body, gs::search_game_sessions),
-        "UpdateGameSession" => run(em, codec, body, gs::update_game_session),
-        "TerminateGameSession" => run(em, codec, body, gs::terminate_game_session),
-        "GetGameSessionLogUrl" => run(em, codec, body, gs::get_game_session_log_url),
-        "GetPlayerConnectionDetails" => run(em, codec, body, gs::get_player_connection_details),
-        // Player sessions
-        "CreatePlayerSession" => run(em, codec, body, player_sessions::create_player_session),
-        "CreatePlayerSessions" => run(em, codec, body, player_sessions::create_player_sessions),
-        "DescribePlayerSessions" => run(em, codec, body, player_sessions::describe_player_sessions),
-        // Anywhere computes
-        "RegisterCompute" => run(em, codec, body, computes::register_compute),
-        "DescribeCompute" => run(em, codec, body, computes::describe_compute),
-        "ListCompute" => run(em, codec, body, computes::list_compute),
-        "DeregisterCompute" => run(em, codec, body, computes::deregister_compute),
-        "GetComputeAuthToken" => run(em, codec, body, computes::get_compute_auth_token),
-        // Fleets
-        "CreateFleet" => run(em, codec, body, fleets::create_fleet),
-        "DescribeFleetAttributes" => run(em, codec, body, fleets::describe_fleet_attributes),
-        "ListFleets" => run(em, codec, body, fleets::list_fleets),
-        "UpdateFleetAttributes" => run(em, codec, body, fleets::update_fleet_attributes),
-        "DeleteFleet" => run(em, codec, body, fleets::delete_fleet),
-        "DescribeRuntimeConfiguration" => run(em, codec, body, fleets::describe_runtime_configuration),
-        "UpdateRuntimeConfiguration" => run(em, codec, body, fleets::update_runtime_configuration),
-        "DescribeFleetPortSettings" => run(em, codec, body, fleets::describe_fleet_port_settings),
-        "UpdateFleetPortSettings" => run(em, codec, body, fleets::update_fleet_port_settings),
-        "DescribeFleetEvents" => run(em, codec, body, fleets::describe_fleet_events),
-        "DescribeInstances" => run(em, codec, body, fleets::describe_instances),
-        "DescribeFleetCapacity" => run(em, codec, body, fleets::describe_fleet_capacity),
-        "UpdateFleetCapacity" => run(em, codec, body, fleets::update_fleet_capacity),
-        "DescribeFleetUtilization" => run(em, codec, body, fleets::describe_fleet_utilization),
-        "DescribeFleetLocationCapacity" => run(em, codec, body, fleets::describe_fleet_location_capacity),
-        "DescribeFleetLocationUtilization" => {
-            run(em, codec, body, fleets::describe_fleet_location_utilization)
-        }
-        "CreateFleetLocations" => run(em, codec, body, fleets::create_fleet_locations),
-        "DescribeFleetLocationAttributes" => run(em, codec, body, fleets::describe_fleet_location_attributes),
-        "DeleteFleetLocations" => run(em, codec, body, fleets::delete_fleet_locations),
-        // (end of fleets)
-        // Aliases, builds, scripts, tags, custom locations
-        "CreateAlias" => run(em, codec, body, aliases::create_alias),
-        "DescribeAlias" => run(em, codec, body, aliases::describe_alias),
-        "ListAliases" => run(em, codec, body, aliases::list_aliases),
-        "UpdateAlias" => run(em, codec, body, aliases::update_alias),
-        "DeleteAlias" => run(em, codec, body, aliases::delete_alias),
-        "ResolveAlias" => run(em, codec, body, aliases::resolve_alias),
-        "CreateBuild" => run(em, codec, body, builds::create_build),
-        "DescribeBuild" => run(em, codec, body, builds::describe_build),
-        "ListBuilds" => run(em, codec, body, builds::list_builds),
-        "UpdateBuild" => run(em, codec, body, builds::update_build),
-        "DeleteBuild" => run(em, codec, body, builds::delete_build),
-        "RequestUploadCredentials" => run(em, codec, body, builds::request_upload_credentials),
-        "CreateScript" => run(em, codec, body, builds::create_script),
-        "DescribeScript" => run(em, codec, body, builds::describe_script),
-        "ListScripts" => run(em, codec, body, builds::list_scripts),
-        "UpdateScript" => run(em, codec, body, builds::update_script),
-        "DeleteScript" => run(em, codec, body, builds::delete_script),
-        "TagResource" => run(em, codec, body, tags::tag_resource),
-        "UntagResource" => run(em, codec, body, tags::untag_resource),
-        "ListTagsForResource" => run(em, codec, body, tags::list_tags_for_resource),
-        "CreateLocation" => run(em, codec, body, locations::create_location),
-        "DeleteLocation" => run(em, codec, body, locations::delete_location),
-        "ListLocations" => run(em, codec, body, locations::list_locations),
-        // (end of aliases/builds/scripts/tags/custom locations)
-        _ if MODEL_OPERATIONS.contains(&op) => Err(ApiError::UnsupportedOperation(format!(
-            "The operation {op} is part of the Amazon GameLift API but gamelift-emulator does not support it yet."
-        ))),
-        _ => Err(ApiError::UnknownOperation(format!("Unknown operation: {op}"))),
+/// One row of the operation table: an operation's wire name and its runner.
+#[derive(Clone, Copy)]
+pub struct Entry {
+    name: &'static str,
+    call: fn(&Emulator, Codec, &[u8]) -> ApiResult<Output>,
+}
+
+impl Entry {
+    /// A row serving `handler` under the name its input type carries; `call` runs it (the
+    /// `operations!` table passes `|em, codec, body| run(em, codec, body, handler)`).
+    ///
+    /// A handler whose output is not its input's operation's output is rejected at compile time:
+    ///
+    /// ```compile_fail
+    /// use gamelift_emulator::{dto, ops::{self, Entry}, ApiError, Emulator};
+    /// // DescribeAlias answering with DescribeBuild's output shape:
+    /// fn describe_alias(_: &Emulator, _: dto::DescribeAliasInput) -> Result<dto::DescribeBuildOutput, ApiError> {
+    ///     Ok(Default::default())
+    /// }
+    /// const ROW: Entry = Entry::new(describe_alias, |em, codec, body| ops::run(em, codec, body, describe_alias));
+    /// ```
+    ///
+    /// The same row with the right output shape compiles, and is served as `DescribeAlias`:
+    ///
+    /// ```
+    /// use gamelift_emulator::{dto, ops::{self, Entry}, ApiError, Emulator};
+    /// fn describe_alias(_: &Emulator, _: dto::DescribeAliasInput) -> Result<dto::DescribeAliasOutput, ApiError> {
+    ///     Ok(Default::default())
+    /// }
+    /// const ROW: Entry = Entry::new(describe_alias, |em, codec, body| ops::run(em, codec, body, describe_alias));
+    /// assert_eq!(ROW.name(), "DescribeAlias");
+    /// ```
+    pub const fn new<I: Operation>(
+        handler: Handler<I>,
+        call: fn(&Emulator, Codec, &[u8]) -> ApiResult<Output>,
+    ) -> Self {
+        let _ = handler;
+        Entry { name: I::NAME, call }
+    }
+
+    /// The operation's wire name.
+    pub const fn name(&self) -> &'static str {
+        self.name
     }
 }
 
-/// The operations `dispatch` implements (for the README table and the health endpoint).
-pub const IMPLEMENTED: &[&str] = &[
-    // Game sessions
-    "CreateGameSession",
-    "DescribeGameSessions",
-    "DescribeGameSessionDetails",
-    "SearchGameSessions",
-    "UpdateGameSession",
-    "TerminateGameSession",
-    "GetGameSessionLogUrl",
-    "GetPlayerConnectionDetails",
-    // Player sessions
-    "CreatePlayerSession",
-    "CreatePlayerSessions",
-    "DescribePlayerSessions",
-    // Anywhere computes
-    "RegisterCompute",
-    "DescribeCompute",
-    "ListCompute",
-    "DeregisterCompute",
-    "GetComputeAuthToken",
-    // Fleets
-    "CreateFleet",
-    "DescribeFleetAttributes",
-    "ListFleets",
-    "UpdateFleetAttributes",
-    "DeleteFleet",
-    "DescribeRuntimeConfiguration",
-    "UpdateRuntimeConfiguration",
-    "DescribeFleetPortSettings",
-    "UpdateFleetPortSettings",
-    "DescribeFleetEvents",
-    "DescribeInstances",
-    "DescribeFleetCapacity",
-    "UpdateFleetCapacity",
-    "DescribeFleetUtilization",
-    "DescribeFleetLocationCapacity",
-    "DescribeFleetLocationUtilization",
-    "CreateFleetLocations",
-    "DescribeFleetLocationAttributes",
-    "DeleteFleetLocations",
-    // (end of fleets)
-    // Aliases, builds, scripts, tags, custom locations
-    "CreateAlias",
-    "DescribeAlias",
-    "ListAliases",
-    "UpdateAlias",
-    "DeleteAlias",
-    "ResolveAlias",
-    "CreateBuild",
-    "DescribeBuild",
-    "ListBuilds",
-    "UpdateBuild",
-    "DeleteBuild",
-    "RequestUploadCredentials",
-    "CreateScript",
-    "DescribeScript",
-    "ListScripts",
-    "UpdateScript",
-    "DeleteScript",
-    "TagResource",
-    "UntagResource",
-    "ListTagsForResource",
-    "CreateLocation",
-    "DeleteLocation",
-    "ListLocations",
+/// Builds [`TABLE`] and [`IMPLEMENTED`] from one list of handlers.
+macro_rules! operations {
+    ($($family:ident::$handler:ident),* $(,)?) => {
+        /// Every operation the emulator implements, one row per handler.
+        pub const TABLE: &[Entry] = &[$(
+            Entry::new($family::$handler, |em, codec, body| run(em, codec, body, $family::$handler)),
+        )*];
+    };
+}
+
+/// The names of the operations in [`TABLE`], in table order (the README's operations table is
+/// checked against this list).
+pub const IMPLEMENTED: [&str; TABLE.len()] = {
+    let mut names = [""; TABLE.len()];
+    let mut i = 0;
+    while i < TABLE.len() {
+        names[i] = TABLE[i].name;
+        i += 1;
+    }
+    names
+};
+
+// Two rows for one operation (the same handler twice, or two handlers of one input type) would
+// leave one of them unreachable: refuse to compile instead.
+const _: () = {
+    const fn same(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+    let mut i = 0;
+    while i < IMPLEMENTED.len() {
+        let mut j = i + 1;
+        while j < IMPLEMENTED.len() {
+            assert!(!same(IMPLEMENTED[i], IMPLEMENTED[j]), "an operation has two rows in operations![…]");
+            j += 1;
+        }
+        i += 1;
+    }
+};
+
+/// Runs operation `op` on `body`.
+pub fn dispatch(em: &Emulator, op: &str, codec: Codec, body: &[u8]) -> ApiResult<Output> {
+    match TABLE.iter().find(|e| e.name == op) {
+        Some(entry) => (entry.call)(em, codec, body),
+        None if MODEL_OPERATIONS.contains(&op) => Err(ApiError::UnsupportedOperation(format!(
+            "The operation {op} is part of the Amazon GameLift API but gamelift-emulator does not support it yet."
+        ))),
+        None => Err(ApiError::UnknownOperation(format!("Unknown operation: {op}"))),
+    }
+}
+
+operations![
+    game_sessions::create_game_session,
+    game_sessions::describe_game_sessions,
+    game_sessions::describe_game_session_details,
+    game_sessions::search_game_sessions,
+    game_sessions::update_game_session,
+    game_sessions::terminate_game_session,
+    game_sessions::get_game_session_log_url,
+    game_sessions::get_player_connection_details,
+    player_sessions::create_player_session,
+    player_sessions::create_player_sessions,
+    player_sessions::describe_player_sessions,
+    computes::register_compute,
+    computes::describe_compute,
+    computes::list_compute,
+    computes::deregister_compute,
+    computes::get_compute_auth_token,
+    fleets::create_fleet,
+    fleets::describe_fleet_attributes,
+    fleets::list_fleets,
+    fleets::update_fleet_attributes,
+    fleets::delete_fleet,
+    fleets::describe_runtime_configuration,
+    fleets::update_runtime_configuration,
+    fleets::describe_fleet_port_settings,
+    fleets::update_fleet_port_settings,
+    fleets::describe_fleet_events,
+    fleets::describe_instances,
+    fleets::describe_fleet_capacity,
+    fleets::update_fleet_capacity,
+    fleets::describe_fleet_utilization,
+    fleets::describe_fleet_location_capacity,
+    fleets::describe_fleet_location_utilization,
+    fleets::create_fleet_locations,
+    fleets::describe_fleet_location_attributes,
+    fleets::delete_fleet_locations,
+    aliases::create_alias,
+    aliases::describe_alias,
+    aliases::list_aliases,
+    aliases::update_alias,
+    aliases::delete_alias,
+    aliases::resolve_alias,
+    builds::create_build,
+    builds::describe_build,
+    builds::list_builds,
+    builds::update_build,
+    builds::delete_build,
+    builds::request_upload_credentials,
+    builds::create_script,
+    builds::describe_script,
+    builds::list_scripts,
+    builds::update_script,
+    builds::delete_script,
+    tags::tag_resource,
+    tags::untag_resource,
+    tags::list_tags_for_resource,
+    locations::create_location,
+    locations::delete_location,
+    locations::list_locations,
+    queues::create_game_session_queue,
+    queues::describe_game_session_queues,
+    queues::update_game_session_queue,
+    queues::delete_game_session_queue,
+    queues::start_game_session_placement,
+    queues::describe_game_session_placement,
+    queues::stop_game_session_placement,
 ];
 
 /// `Limit` as a page size (absent: everything).

@@ -3,11 +3,10 @@
 //! under `/_emulator/`.
 //!
 //! Every response carries `x-amzn-RequestId`. Errors use the envelope every SDK parses
-//! (api-ground-truth §1.6.3): `__type` plus `message`/`Message` in the request's codec, status
+//! (docs/wire-facts.md §3): `__type` plus `message`/`Message` in the request's codec, status
 //! 400 (500 for `InternalServiceException`), `x-amzn-ErrorType` on JSON only. Nothing a client
 //! sends can produce a panic, an HTML page or a hang.
 
-pub mod codec;
 pub mod control;
 
 use std::time::Instant;
@@ -18,10 +17,10 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 
+use crate::codec::Codec;
 use crate::error::ApiError;
 use crate::ops::{self, Output};
 use crate::state::Emulator;
-use codec::Codec;
 
 const REQUEST_ID: &str = "x-amzn-requestid";
 const SMITHY_PROTOCOL: &str = "smithy-protocol";

@@ -7,7 +7,8 @@
 //! 4xx/5xx with `ErrorMessage`) and any result members at the top level (`replies.rs`). Pushes
 //! from the emulator (`CreateGameSession`, `UpdateGameSession`, `TerminateProcess`, in
 //! `pushes.rs`) carry a fresh `RequestId` and `StatusCode` 200. `frames/` holds the frames the
-//! SDKs were seen to exchange, which the unit tests compare these types with.
+//! SDKs were seen to exchange, which the unit tests compare these types with; docs/wire-facts.md §6
+//! says what the SDKs expect.
 //!
 //! This module only translates: every rule lives in `model::compute` and friends, reached
 //! through `Emulator::with_world`; messages the model queues for processes come back through

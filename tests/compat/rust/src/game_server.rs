@@ -1,5 +1,5 @@
 //! A test game-server process that speaks the Server SDK 5 side of the WebSocket protocol as
-//! the real SDK does (recorded from the Go SDK 5.6 in ../shared/research/server-sdk-protocol.md):
+//! the real SDK does (as recorded from the Go SDK 5.6; docs/wire-facts.md §6):
 //!
 //! - connects to `<endpoint>?Authorization=…&ComputeId=…&FleetId=…&IdempotencyToken=<uuid>&pID=…
 //!   &sdkLanguage=Go&sdkVersion=5.6.0` (sorted and URL-encoded, as Go's `url.Values` does);

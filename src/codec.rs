@@ -80,7 +80,7 @@ impl Codec {
     }
 
     /// The error body: `__type` plus the message under both `message` and `Message`
-    /// (api-ground-truth §1.6.3). CBOR names modeled errors by their absolute shape ID.
+    /// (docs/wire-facts.md §3). CBOR names modeled errors by their absolute shape ID.
     pub fn encode_error(self, err: &ApiError) -> Vec<u8> {
         #[derive(Serialize)]
         struct ErrorBody<'a> {
