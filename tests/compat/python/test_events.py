@@ -5,8 +5,7 @@
 - `--event-webhook` pointed at an HTTP receiver in this process: every event arrives as the
   SNS HTTP `Notification` message, body and headers.
 
-The events come from StartGameSessionPlacement; while queues and placement are not implemented
-(CreateGameSessionQueue answers UnsupportedOperationException) these tests skip.
+The events come from real placements (CreateGameSessionQueue, StartGameSessionPlacement).
 """
 
 import contextlib
@@ -19,7 +18,6 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from botocore.exceptions import ClientError
 
 from gl_support import (
     ACCOUNT,
@@ -36,21 +34,12 @@ from gl_support import (
     running_emulator,
 )
 
-NO_PLACEMENT = (
-    "queues and placement are not implemented in this build (CreateGameSessionQueue answers "
-    "UnsupportedOperationException): there is no event to deliver yet"
-)
 ISO_SECONDS = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"
 ISO_MILLIS = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"
 
 
-def create_queue_or_skip(gl, **kwargs):
-    try:
-        return gl.create_game_session_queue(**kwargs)["GameSessionQueue"]
-    except ClientError as e:
-        if e.response["Error"]["Code"] == "UnsupportedOperationException":
-            pytest.skip(NO_PLACEMENT)
-        raise
+def create_queue(gl, **kwargs):
+    return gl.create_game_session_queue(**kwargs)["GameSessionQueue"]
 
 
 def iso_millis(dt):
@@ -118,7 +107,7 @@ def test_a_fulfilled_placement_reaches_sqs_through_sns(moto_endpoint):
 
     with running_emulator("--sns-endpoint", moto_endpoint) as endpoint:
         gl = make_client(endpoint)
-        game_queue = create_queue_or_skip(
+        game_queue = create_queue(
             gl,
             Name="events-via-sns",
             Destinations=[{"DestinationArn": fleet_arn(FLEET_EC2)}],
@@ -221,7 +210,7 @@ def test_every_event_reaches_a_webhook_as_an_sns_notification():
     with webhook_receiver() as (url, received), running_emulator("--event-webhook", url) as endpoint:
         gl = make_client(endpoint)
         # A queue with a topic, whose placement is fulfilled...
-        game_queue = create_queue_or_skip(
+        game_queue = create_queue(
             gl, Name="events-via-webhook", Destinations=[{"DestinationArn": fleet_arn(FLEET_EC2)}],
             NotificationTarget=topic_arn,
         )
@@ -236,7 +225,7 @@ def test_every_event_reaches_a_webhook_as_an_sns_notification():
 
         # ...and one without a topic (onto a fleet that never becomes ACTIVE), cancelled: the
         # webhook gets every event, under the placeholder topic.
-        create_queue_or_skip(gl, Name="never-placed", Destinations=[{"DestinationArn": fleet_arn(FLEET_ACTIVATING)}])
+        create_queue(gl, Name="never-placed", Destinations=[{"DestinationArn": fleet_arn(FLEET_ACTIVATING)}])
         gl.start_game_session_placement(
             PlacementId="placement-cancelled", GameSessionQueueName="never-placed", MaximumPlayerSessionCount=2,
         )
