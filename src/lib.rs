@@ -16,10 +16,10 @@
 //! - `model/`: the world (fleets, aliases, game sessions, capacity, timers); no serde, no HTTP.
 //! - `state.rs`: the shared handle (world behind one mutex, clock, config, fixtures).
 //! - `lifecycle.rs`: the driver task that applies timed transitions.
-//! - `events/`: the event bus (log for `GET /_emulator/events`, SNS and webhook sinks).
 //! - `sdk/`: the Server SDK 5 WebSocket that game-server processes connect to; `tls.rs` the
 //!   `wss://` listener in front of the same router.
-//! - `events/`: the event bus placement events are published to, and their AWS envelope.
+//! - `events/`: the event bus placement events are published to (the log behind
+//!   `GET /_emulator/events`, SNS and webhook sinks), and their AWS envelope.
 //! - `flexmatch/`: the FlexMatch rule language engine (rule sets, matching); pure, no HTTP.
 //! - `fixtures.rs`, `config.rs`, `clock.rs`, `error.rs`.
 //!
