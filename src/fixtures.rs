@@ -35,6 +35,8 @@ pub struct Fixtures {
     computes: Vec<FixtureComputeEntry>,
     aliases: Vec<AliasSpec>,
     queues: Vec<(QueueSpec, Vec<(String, String)>)>,
+    rule_sets: Vec<crate::dto::CreateMatchmakingRuleSetInput>,
+    matchmaking_configs: Vec<crate::dto::CreateMatchmakingConfigurationInput>,
 }
 
 /// A compute preregistered on a fixture fleet, with an optional fixed auth token.
@@ -59,6 +61,12 @@ struct FixtureFile {
     aliases: Vec<FixtureAlias>,
     #[serde(rename = "GameSessionQueues", default)]
     queues: Vec<FixtureQueue>,
+    /// CreateMatchmakingRuleSet inputs.
+    #[serde(rename = "MatchmakingRuleSets", default)]
+    rule_sets: Vec<crate::dto::CreateMatchmakingRuleSetInput>,
+    /// CreateMatchmakingConfiguration inputs.
+    #[serde(rename = "MatchmakingConfigurations", default)]
+    matchmaking_configs: Vec<crate::dto::CreateMatchmakingConfigurationInput>,
 }
 
 /// A game session queue, with CreateGameSessionQueue's field names.
@@ -282,7 +290,15 @@ impl Fixtures {
             let entry = format!("{source}: GameSessionQueues[{i}] ({})", q.name);
             queues.push(queue_spec(q).map_err(|m| FixtureError(format!("{entry}: {m}")))?);
         }
-        let fixtures = Self { custom_locations, fleets, computes, aliases, queues };
+        let fixtures = Self {
+            custom_locations,
+            fleets,
+            computes,
+            aliases,
+            queues,
+            rule_sets: file.rule_sets,
+            matchmaking_configs: file.matchmaking_configs,
+        };
         let now = Now { at: tokio::time::Instant::now(), wall_ms: 0 };
         fixtures.populate(&mut World::new(Settings::for_tests()), now, source)?;
         Ok(fixtures)
@@ -351,6 +367,25 @@ impl Fixtures {
                     e.message()
                 ))
             })?;
+        }
+        for (i, r) in self.rule_sets.iter().enumerate() {
+            let name = r.name.clone().unwrap_or_default();
+            let fail = |m: String| FixtureError(format!("{source}: MatchmakingRuleSets[{i}] ({name}): {m}"));
+            use crate::dto::Validate;
+            r.validate().map_err(fail)?;
+            let tags = crate::ops::tags::tags_from_dto(r.tags.clone());
+            world
+                .create_rule_set(name.clone(), r.rule_set_body.clone().unwrap_or_default(), tags, now)
+                .map_err(|e| fail(e.message().to_owned()))?;
+        }
+        for (i, c) in self.matchmaking_configs.iter().enumerate() {
+            let name = c.name.clone().unwrap_or_default();
+            let fail =
+                |m: String| FixtureError(format!("{source}: MatchmakingConfigurations[{i}] ({name}): {m}"));
+            use crate::dto::Validate;
+            c.validate().map_err(fail)?;
+            let (req, tags) = crate::ops::matchmaking::config_request(c.clone());
+            world.create_matchmaking_config(req, tags, now).map_err(|e| fail(e.message().to_owned()))?;
         }
         Ok(())
     }
@@ -620,6 +655,27 @@ mod tests {
 
     fn err(text: &str) -> String {
         Fixtures::parse("f.json", text).unwrap_err().0
+    }
+
+    #[test]
+    fn fixture_rule_sets_and_matchmaking_configurations_load_and_bad_ones_are_named() {
+        let rs = r#"{\"ruleLanguageVersion\":\"1.0\",\"teams\":[{\"name\":\"red\",\"minPlayers\":1,\"maxPlayers\":2}]}"#;
+        let ok = format!(
+            r#"{{"MatchmakingRuleSets":[{{"Name":"rs","RuleSetBody":"{rs}"}}],
+            "MatchmakingConfigurations":[{{"Name":"cfg","RuleSetName":"rs","RequestTimeoutSeconds":30,"AcceptanceRequired":false}}]}}"#
+        );
+        let f = Fixtures::parse("f.json", &ok).unwrap();
+        let w = f.build_world(Settings::for_tests(), Now { at: tokio::time::Instant::now(), wall_ms: 0 });
+        assert_eq!(&*w.matchmaking_config("cfg").unwrap().rule_set_name, "rs");
+        let bad =
+            r#"{"MatchmakingRuleSets":[{"Name":"rs","RuleSetBody":"{\"ruleLanguageVersion\":\"2.0\"}"}]}"#;
+        assert!(err(bad).starts_with("f.json: MatchmakingRuleSets[0] (rs): "), "{}", err(bad));
+        let dangling = r#"{"MatchmakingConfigurations":[{"Name":"cfg","RuleSetName":"nope","RequestTimeoutSeconds":30,"AcceptanceRequired":false}]}"#;
+        assert!(
+            err(dangling).starts_with("f.json: MatchmakingConfigurations[0] (cfg): "),
+            "{}",
+            err(dangling)
+        );
     }
 
     #[test]

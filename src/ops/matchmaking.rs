@@ -225,6 +225,17 @@ pub(crate) fn create_matchmaking_configuration(
     em: &Emulator,
     input: dto::CreateMatchmakingConfigurationInput,
 ) -> ApiResult<dto::CreateMatchmakingConfigurationOutput> {
+    let (req, tags) = config_request(input);
+    em.with_world(|w, now| {
+        let c = w.create_matchmaking_config(req, tags, now)?;
+        Ok(dto::CreateMatchmakingConfigurationOutput { configuration: Some(config_dto(c)) })
+    })
+}
+
+/// A CreateMatchmakingConfiguration input as the model takes it (also for fixtures).
+pub(crate) fn config_request(
+    input: dto::CreateMatchmakingConfigurationInput,
+) -> (ConfigRequest, Vec<(String, String)>) {
     let req = ConfigRequest {
         name: input.name.unwrap_or_default(),
         rule_set: input.rule_set_name,
@@ -241,11 +252,7 @@ pub(crate) fn create_matchmaking_configuration(
         backfill_mode: input.backfill_mode.map(|b| b.as_str().to_owned()),
         mode: input.flex_match_mode.map(|m| m.as_str().to_owned()),
     };
-    let tags = tags_from_dto(input.tags);
-    em.with_world(|w, now| {
-        let c = w.create_matchmaking_config(req, tags, now)?;
-        Ok(dto::CreateMatchmakingConfigurationOutput { configuration: Some(config_dto(c)) })
-    })
+    (req, tags_from_dto(input.tags))
 }
 
 /// DescribeMatchmakingConfigurations: by Names (unknown ones left out), by RuleSetName, or all.
