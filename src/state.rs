@@ -39,6 +39,9 @@ struct Inner {
     fixtures: Fixtures,
     /// Where the model's events are published.
     events: EventBus,
+    /// "Something may have changed" counter for watchers such as the dashboard (bumped after
+    /// every state call, O(1); readers coalesce).
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl Emulator {
@@ -58,6 +61,7 @@ impl Emulator {
                 config,
                 fixtures,
                 events: EventBus::new(),
+                changes: tokio::sync::watch::Sender::new(0),
             }),
         }
     }
@@ -120,7 +124,19 @@ impl Emulator {
         if wake {
             self.inner.wake.notify_one();
         }
+        self.changed();
         out
+    }
+
+    /// Signals watchers that the world may have changed: one counter increment, no allocation.
+    pub(crate) fn changed(&self) {
+        self.inner.changes.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// A receiver of the change counter (see [`Emulator::with_world`]); it marks changed after
+    /// every state call, and several changes between two reads count as one.
+    pub fn watch_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.changes.subscribe()
     }
 
     /// The event bus (placement events and, later, others).
@@ -155,12 +171,14 @@ impl Emulator {
     pub(crate) fn register_connection(&self, tx: mpsc::UnboundedSender<ProcessMessage>) -> u64 {
         let id = self.inner.next_connection.fetch_add(1, Ordering::Relaxed);
         self.inner.connections.lock().unwrap_or_else(|p| p.into_inner()).insert(id, tx);
+        self.changed();
         id
     }
 
     /// Forgets a closed game-server socket.
     pub(crate) fn unregister_connection(&self, id: u64) {
         self.inner.connections.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+        self.changed();
     }
 
     /// Records the running wss listener: its base URL and certificate (PEM).
@@ -194,6 +212,7 @@ impl Emulator {
         }
         drop(world);
         self.inner.wake.notify_one();
+        self.changed();
     }
 
     /// Applies due transitions; returns the real instant to wake at for the next deadline (for
@@ -204,6 +223,7 @@ impl Emulator {
         self.deliver(&mut world);
         self.publish_events(&mut world);
         drop(world);
+        self.changed();
         next.and_then(|deadline| self.inner.clock.real_deadline(deadline))
     }
 
@@ -223,6 +243,7 @@ impl Emulator {
         drop(world);
         // The driver's sleep was computed for the old time.
         self.inner.wake.notify_one();
+        self.changed();
         self.clock()
     }
 
@@ -233,6 +254,7 @@ impl Emulator {
         self.inner.clock.pause();
         drop(world);
         self.inner.wake.notify_one();
+        self.changed();
         self.clock()
     }
 
@@ -242,6 +264,7 @@ impl Emulator {
         self.inner.clock.resume();
         drop(world);
         self.inner.wake.notify_one();
+        self.changed();
         self.clock()
     }
 

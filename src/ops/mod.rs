@@ -19,6 +19,7 @@ mod locations;
 pub(crate) mod player_sessions;
 mod queues;
 pub(crate) mod tags;
+pub mod ui;
 
 use serde::Serialize;
 
