@@ -159,9 +159,9 @@ pub struct SessionFilter {
     /// Only sessions in this location.
     pub location: Option<String>,
     /// Zero-based page number.
-    pub page: Option<usize>,
+    pub page: Option<String>,
     /// Sessions per page (1 to [`MAX_PAGE_SIZE`], default 50).
-    pub page_size: Option<usize>,
+    pub page_size: Option<String>,
 }
 
 /// One page of game sessions, newest first, and how many match in all.
@@ -184,11 +184,19 @@ pub fn game_sessions(em: &Emulator, q: SessionFilter) -> ApiResult<SessionPage> 
             ))
         })?),
     };
-    let page_size = q.page_size.unwrap_or(50);
+    let number = |name: &str, v: Option<&str>, default: usize| -> ApiResult<usize> {
+        match v {
+            None | Some("") => Ok(default),
+            Some(v) => v.parse().map_err(|_| {
+                ApiError::InvalidRequest(format!("{name} must be a whole number of at least 0 (got '{v}')."))
+            }),
+        }
+    };
+    let page_size = number("PageSize", q.page_size.as_deref(), 50)?;
     if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
         return Err(ApiError::InvalidRequest(format!("PageSize must be between 1 and {MAX_PAGE_SIZE}.")));
     }
-    let page = q.page.unwrap_or(0);
+    let page = number("Page", q.page.as_deref(), 0)?;
     let fleet = q.fleet_id.filter(|f| !f.is_empty());
     let location = q.location.filter(|l| !l.is_empty());
     em.inspect(|w| {
