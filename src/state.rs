@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::events::EventBus;
+use crate::events::{EventBus, SinkSettings};
 use crate::fixtures::Fixtures;
 use crate::model::compute::ProcessMessage;
 use crate::model::{Now, World};
@@ -34,11 +34,12 @@ struct Inner {
     next_connection: AtomicU64,
     world: Mutex<World>,
     wake: Notify,
-    clock: Clock,
+    /// Shared with the event bus, which stamps notifications and signs requests with it.
+    clock: Arc<Clock>,
+    /// The event log and sinks; kept across `reset`.
+    events: EventBus,
     config: Config,
     fixtures: Fixtures,
-    /// Where the model's events are published.
-    events: EventBus,
     /// "Something may have changed" counter for watchers such as the dashboard (bumped after
     /// every state call, O(1); readers coalesce).
     changes: tokio::sync::watch::Sender<u64>,
@@ -47,8 +48,12 @@ struct Inner {
 impl Emulator {
     /// Builds the state from a configuration and parsed fixtures, loading the fixtures.
     pub fn new(config: Config, fixtures: Fixtures) -> Self {
-        let clock = Clock::start(config.clock == crate::config::ClockMode::Paused);
+        let clock = Arc::new(Clock::start(config.clock == crate::config::ClockMode::Paused));
         let world = fixtures.build_world(config.settings(), clock.now());
+        let events = EventBus::new(SinkSettings::from_config(&config), {
+            let clock = clock.clone();
+            move || clock.now().wall_ms
+        });
         Self {
             inner: Arc::new(Inner {
                 public_url: OnceLock::new(),
@@ -58,9 +63,9 @@ impl Emulator {
                 world: Mutex::new(world),
                 wake: Notify::new(),
                 clock,
+                events,
                 config,
                 fixtures,
-                events: EventBus::new(),
                 changes: tokio::sync::watch::Sender::new(0),
             }),
         }
@@ -69,6 +74,11 @@ impl Emulator {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The event bus (queue placement events; the log behind `GET /_emulator/events`).
+    pub fn events(&self) -> &EventBus {
+        &self.inner.events
     }
 
     /// `host:port` for URLs handed out for a listener on `addr`: `--advertised-host` if given,
@@ -137,11 +147,6 @@ impl Emulator {
     /// every state call, and several changes between two reads count as one.
     pub fn watch_changes(&self) -> tokio::sync::watch::Receiver<u64> {
         self.inner.changes.subscribe()
-    }
-
-    /// The event bus (placement events and, later, others).
-    pub fn events(&self) -> &EventBus {
-        &self.inner.events
     }
 
     /// Publishes the events the model recorded (under the world lock, so they keep their order).

@@ -125,7 +125,7 @@ fn events(state: StreamState) -> impl Stream<Item = Result<Event, Infallible>> {
         if st.hello {
             st.hello = false;
             st.changes.borrow_and_update();
-            let last = st.em.events().read(u64::MAX, Duration::ZERO).await.last_sequence;
+            let last = st.em.events().last_sequence();
             st.after = Some(st.after.unwrap_or(last.saturating_sub(RECENT_EVENTS)).min(last));
             return Some((Ok(Event::default().event("hello").data("{}")), st));
         }
@@ -139,6 +139,11 @@ fn events(state: StreamState) -> impl Stream<Item = Result<Event, Infallible>> {
                 Event::default().event("change").data(n.to_string())
             }
             page = st.em.events().read(after, Duration::from_secs(3600)) => {
+                // Nothing after an hour's wait, or the server is stopping (reads stop waiting):
+                // end the stream; EventSource reconnects if the server is still there.
+                if page.events.is_empty() {
+                    return None;
+                }
                 st.after = Some(page.last_sequence.max(after));
                 let list: Vec<serde_json::Value> = page
                     .events
