@@ -40,6 +40,9 @@ struct Inner {
     events: EventBus,
     config: Config,
     fixtures: Fixtures,
+    /// "Something may have changed" counter for watchers such as the dashboard (bumped after
+    /// every state call, O(1); readers coalesce).
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl Emulator {
@@ -63,6 +66,7 @@ impl Emulator {
                 events,
                 config,
                 fixtures,
+                changes: tokio::sync::watch::Sender::new(0),
             }),
         }
     }
@@ -130,7 +134,19 @@ impl Emulator {
         if wake {
             self.inner.wake.notify_one();
         }
+        self.changed();
         out
+    }
+
+    /// Signals watchers that the world may have changed: one counter increment, no allocation.
+    pub(crate) fn changed(&self) {
+        self.inner.changes.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// A receiver of the change counter (see [`Emulator::with_world`]); it marks changed after
+    /// every state call, and several changes between two reads count as one.
+    pub fn watch_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.changes.subscribe()
     }
 
     /// Publishes the events the model recorded (under the world lock, so they keep their order).
@@ -160,12 +176,14 @@ impl Emulator {
     pub(crate) fn register_connection(&self, tx: mpsc::UnboundedSender<ProcessMessage>) -> u64 {
         let id = self.inner.next_connection.fetch_add(1, Ordering::Relaxed);
         self.inner.connections.lock().unwrap_or_else(|p| p.into_inner()).insert(id, tx);
+        self.changed();
         id
     }
 
     /// Forgets a closed game-server socket.
     pub(crate) fn unregister_connection(&self, id: u64) {
         self.inner.connections.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+        self.changed();
     }
 
     /// Records the running wss listener: its base URL and certificate (PEM).
@@ -199,6 +217,7 @@ impl Emulator {
         }
         drop(world);
         self.inner.wake.notify_one();
+        self.changed();
     }
 
     /// Applies due transitions; returns the real instant to wake at for the next deadline (for
@@ -209,6 +228,7 @@ impl Emulator {
         self.deliver(&mut world);
         self.publish_events(&mut world);
         drop(world);
+        self.changed();
         next.and_then(|deadline| self.inner.clock.real_deadline(deadline))
     }
 
@@ -228,6 +248,7 @@ impl Emulator {
         drop(world);
         // The driver's sleep was computed for the old time.
         self.inner.wake.notify_one();
+        self.changed();
         self.clock()
     }
 
@@ -238,6 +259,7 @@ impl Emulator {
         self.inner.clock.pause();
         drop(world);
         self.inner.wake.notify_one();
+        self.changed();
         self.clock()
     }
 
@@ -247,6 +269,7 @@ impl Emulator {
         self.inner.clock.resume();
         drop(world);
         self.inner.wake.notify_one();
+        self.changed();
         self.clock()
     }
 

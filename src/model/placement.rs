@@ -220,6 +220,11 @@ impl Placements {
     pub fn is_empty(&self) -> bool {
         self.by_seq.is_empty()
     }
+
+    /// Every placement kept, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &Placement> {
+        self.by_seq.values()
+    }
 }
 
 /// A (fleet, location) a placement may use, and the index of the destination that gave it.

@@ -140,7 +140,7 @@ fn managed_dto(m: &ManagedCapacity) -> dto::ManagedCapacityConfiguration {
     }
 }
 
-fn capacity_dto(f: &Fleet, l: &FleetLocation) -> dto::FleetCapacity {
+pub(crate) fn capacity_dto(f: &Fleet, l: &FleetLocation) -> dto::FleetCapacity {
     let c = l.instance_counts();
     dto::FleetCapacity {
         fleet_id: Some(f.id.to_string()),
@@ -161,7 +161,7 @@ fn capacity_dto(f: &Fleet, l: &FleetLocation) -> dto::FleetCapacity {
     }
 }
 
-fn utilization_dto(w: &World, f: &Fleet, idx: usize) -> dto::FleetUtilization {
+pub(crate) fn utilization_dto(w: &World, f: &Fleet, idx: usize) -> dto::FleetUtilization {
     let u = w.location_utilization(f, idx);
     dto::FleetUtilization {
         fleet_id: Some(f.id.to_string()),

@@ -20,6 +20,7 @@ pub(crate) mod matchmaking;
 pub(crate) mod player_sessions;
 mod queues;
 pub(crate) mod tags;
+pub mod ui;
 
 use serde::Serialize;
 

@@ -33,7 +33,7 @@ pub fn routes() -> Router<Emulator> {
 }
 
 /// A JSON answer (200) or the error envelope.
-fn json<T: Serialize>(result: ApiResult<T>) -> Response {
+pub(crate) fn json<T: Serialize>(result: ApiResult<T>) -> Response {
     match result.and_then(|v| {
         serde_json::to_vec(&v).map_err(|e| ApiError::InternalService(format!("encoding the answer: {e}")))
     }) {
@@ -48,7 +48,7 @@ fn json<T: Serialize>(result: ApiResult<T>) -> Response {
 }
 
 /// Decodes a JSON request body, naming what is wrong with it.
-fn body<T: DeserializeOwned>(bytes: &[u8], endpoint: &str, example: &str) -> ApiResult<T> {
+pub(crate) fn body<T: DeserializeOwned>(bytes: &[u8], endpoint: &str, example: &str) -> ApiResult<T> {
     let text = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { bytes };
     let de = &mut serde_json::Deserializer::from_slice(text);
     serde_path_to_error::deserialize(de).map_err(|e| {

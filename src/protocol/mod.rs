@@ -8,6 +8,7 @@
 //! sends can produce a panic, an HTML page or a hang.
 
 pub mod control;
+pub mod ui;
 
 use std::time::Instant;
 
@@ -29,6 +30,7 @@ const SMITHY_PROTOCOL: &str = "smithy-protocol";
 pub fn router(em: Emulator) -> Router {
     Router::new()
         .merge(control::routes())
+        .merge(ui::routes())
         .fallback(api)
         .method_not_allowed_fallback(control::method_not_allowed)
         .with_state(em)
@@ -108,6 +110,9 @@ async fn api(State(em): State<Emulator>, req: Request) -> Response {
     if is_upgrade {
         return crate::sdk::upgrade(em, req).await;
     }
+    if wants_dashboard(&req) {
+        return axum::response::IntoResponse::into_response(axum::response::Redirect::to("/_emulator/ui"));
+    }
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let (codec, result, op) = match route(&parts.method, parts.uri.path(), &parts.headers) {
@@ -128,6 +133,19 @@ async fn api(State(em): State<Emulator>, req: Request) -> Response {
         "request"
     );
     resp
+}
+
+/// A browser's `GET /` (HTML accepted, no `X-Amz-Target`) goes to the dashboard; API requests
+/// are POSTs and never match.
+fn wants_dashboard(req: &Request) -> bool {
+    req.method() == Method::GET
+        && req.uri().path() == "/"
+        && !req.headers().contains_key("x-amz-target")
+        && req
+            .headers()
+            .get_all(header::ACCEPT)
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|v| v.contains("text/html")))
 }
 
 async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<bytes::Bytes, ApiError> {
