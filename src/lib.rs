@@ -18,6 +18,8 @@
 //! - `lifecycle.rs`: the driver task that applies timed transitions.
 //! - `sdk/`: the Server SDK 5 WebSocket that game-server processes connect to; `tls.rs` the
 //!   `wss://` listener in front of the same router.
+//! - `metrics.rs`: `GET /metrics` (Prometheus); `server.rs`: [`Server`], the emulator inside a
+//!   Rust test's own process.
 //! - `fixtures.rs`, `config.rs`, `clock.rs`, `error.rs`.
 //!
 //! See docs/architecture.md for the design and its reasons.
@@ -30,10 +32,12 @@ pub mod error;
 pub mod fixtures;
 pub mod healthcheck;
 pub mod lifecycle;
+pub mod metrics;
 pub mod model;
 pub mod ops;
 pub mod protocol;
 pub mod sdk;
+pub mod server;
 pub mod state;
 pub mod tls;
 
@@ -45,6 +49,7 @@ use tokio::net::TcpListener;
 pub use config::Config;
 pub use error::ApiError;
 pub use fixtures::Fixtures;
+pub use server::{Server, ServerBuilder, ServerHandle};
 pub use state::Emulator;
 
 /// The HTTP application for `em` (tests call it in-process with `tower::ServiceExt::oneshot`).

@@ -36,6 +36,7 @@ struct Inner {
     clock: Clock,
     config: Config,
     fixtures: Fixtures,
+    metrics: crate::metrics::Metrics,
 }
 
 impl Emulator {
@@ -54,6 +55,7 @@ impl Emulator {
                 clock,
                 config,
                 fixtures,
+                metrics: crate::metrics::Metrics::default(),
             }),
         }
     }
@@ -61,6 +63,11 @@ impl Emulator {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The request metrics (`GET /metrics`).
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.inner.metrics
     }
 
     /// `host:port` for URLs handed out for a listener on `addr`: `--advertised-host` if given,

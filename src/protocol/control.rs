@@ -9,8 +9,8 @@ use axum::routing::{get, post};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::codec::Codec;
 use super::{REQUEST_ID, request_id, respond};
+use crate::codec::Codec;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::control;
 use crate::state::Emulator;
