@@ -119,7 +119,8 @@ async fn a_paused_clock_drives_activation_and_a_player_session_timeout_over_cbor
     let after = &out.player_sessions()[0];
     assert_eq!(after.status().map(|s| s.as_str()), Some("TIMEDOUT"));
     assert_eq!(
-        ms_of(after.termination_time().expect("TerminationTime")) - ms_of(ps.creation_time().expect("created")),
+        ms_of(after.termination_time().expect("TerminationTime"))
+            - ms_of(ps.creation_time().expect("created")),
         60_000
     );
 }
