@@ -107,6 +107,8 @@ impl ServerBuilder {
         let listener = TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
         let em = Emulator::new(config, fixtures);
+        // Known before `start` returns (run() would set it only once the task is first polled).
+        em.set_listen_addr(addr);
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let task = tokio::spawn(crate::run(listener, em.clone(), async move {
             let _ = stop_rx.await;

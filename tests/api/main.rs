@@ -12,5 +12,6 @@ mod locations;
 mod player_sessions;
 mod protocol;
 mod search;
+mod server;
 mod sessions_lifecycle;
 mod tags;
