@@ -106,7 +106,9 @@ def test_a_game_server_connects_over_ws_to_the_anywhere_fleet(container):
     )
     try:
         server.expect("ready")
-        gs = gl.create_game_session(FleetId=FLEET_ANYWHERE, MaximumPlayerSessionCount=2)["GameSession"]
+        gs = gl.create_game_session(FleetId=FLEET_ANYWHERE, Location="custom-local", MaximumPlayerSessionCount=2)[
+            "GameSession"
+        ]
         assert gs["Port"] == 7791
         push = server.expect("push", "CreateGameSession")
         assert push["GameSessionId"] == gs["GameSessionId"]
@@ -119,7 +121,8 @@ def test_a_game_server_connects_over_ws_to_the_anywhere_fleet(container):
 
 def test_the_image_health_check_passes(container):
     name, _ = container
-    assert podman("inspect", "--format", "{{json .Config.Healthcheck.Test}}", IMAGE, check=False).returncode == 0
+    image = json.loads(podman("image", "inspect", IMAGE).stdout)[0]
+    assert image["Healthcheck"]["Test"] == ["CMD", "/gamelift-emulator", "healthcheck"]
     run = podman("healthcheck", "run", name, check=False)
     assert run.returncode == 0, (run.stdout, run.stderr)
     probe = podman("exec", name, "/gamelift-emulator", "healthcheck", check=False)
