@@ -107,6 +107,11 @@ pub struct Config {
     #[arg(long, env = "GAMELIFT_EMULATOR_INSTANCE_ACTIVATION_DELAY", default_value = "500ms", value_parser = parse_duration)]
     pub instance_activation_delay: Duration,
 
+    /// How often a PENDING game session placement is tried again (it is also tried whenever a
+    /// game session ends).
+    #[arg(long, env = "GAMELIFT_EMULATOR_PLACEMENT_RETRY_INTERVAL", default_value = "1s", value_parser = parse_duration)]
+    pub placement_retry_interval: Duration,
+
     /// Also listen for game-server processes over TLS (`wss://`) on this address; the
     /// certificate is generated at start unless --tls-cert/--tls-key are given.
     #[arg(long, env = "GAMELIFT_EMULATOR_WSS_BIND")]
@@ -177,6 +182,7 @@ impl Config {
             instance_activation_delay: self.instance_activation_delay,
             process_heartbeat_timeout: self.process_heartbeat_timeout,
             process_reconnect_grace: self.process_reconnect_grace,
+            placement_retry_interval: self.placement_retry_interval,
         }
     }
 

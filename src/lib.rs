@@ -18,6 +18,8 @@
 //! - `lifecycle.rs`: the driver task that applies timed transitions.
 //! - `sdk/`: the Server SDK 5 WebSocket that game-server processes connect to; `tls.rs` the
 //!   `wss://` listener in front of the same router.
+//! - `events/`: the event bus placement events are published to, and their AWS envelope.
+//! - `flexmatch/`: the FlexMatch rule language engine (rule sets, matching); pure, no HTTP.
 //! - `metrics.rs`: `GET /metrics` (Prometheus); `server.rs`: [`Server`], the emulator inside a
 //!   Rust test's own process.
 //! - `fixtures.rs`, `config.rs`, `clock.rs`, `error.rs`.
@@ -29,7 +31,9 @@ pub mod codec;
 pub mod config;
 pub mod dto;
 pub mod error;
+pub mod events;
 pub mod fixtures;
+pub mod flexmatch;
 pub mod healthcheck;
 pub mod lifecycle;
 pub mod metrics;

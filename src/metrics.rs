@@ -3,8 +3,8 @@
 //! Two kinds of numbers:
 //! - request counters and latency histograms, updated on every API request (a read lock and
 //!   an atomic add once the label set exists);
-//! - sizes of the world (game sessions and player sessions by status, connected game-server
-//!   processes, pending timers), computed when scraped, in one critical section under the world
+//! - sizes of the world (game sessions, player sessions and game session placements by status,
+//!   connected game-server processes, pending timers), computed when scraped, in one critical section under the world
 //!   lock, so requests pay nothing for them.
 //!
 //! Label values are bounded: an operation is one of the GameLift model's operation names or
@@ -18,7 +18,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 use crate::codec::Codec;
-use crate::dto::{GameSessionStatus, MODEL_OPERATIONS, PlayerSessionStatus};
+use crate::dto::{GameSessionPlacementState, GameSessionStatus, MODEL_OPERATIONS, PlayerSessionStatus};
 use crate::state::Emulator;
 
 /// The `Content-Type` of a scrape.
@@ -95,6 +95,7 @@ impl Metrics {
 struct WorldGauges {
     game_sessions: Vec<(String, i64)>,
     player_sessions: Vec<(String, i64)>,
+    placements: Vec<(String, i64)>,
     processes_connected: i64,
     pending_timers: i64,
 }
@@ -123,6 +124,10 @@ fn world_gauges(em: &Emulator) -> WorldGauges {
         player_sessions: count_by_status(
             PlayerSessionStatus::VALUES,
             world.player_sessions.values().map(|p| p.status.as_str()),
+        ),
+        placements: count_by_status(
+            GameSessionPlacementState::VALUES,
+            world.placements.values().map(|p| p.status.as_str()),
         ),
         processes_connected: world
             .hosts
@@ -167,6 +172,11 @@ pub fn render(em: &Emulator) -> Result<String, std::fmt::Error> {
         "player_sessions",
         "Player sessions held by the emulator, by status (ended ones until purged)",
         status_family(gauges.player_sessions),
+    );
+    registry.register(
+        "game_session_placements",
+        "Game session placements held by the emulator, by status (ended ones until purged)",
+        status_family(gauges.placements),
     );
     let connected = Gauge::<i64>::default();
     connected.set(gauges.processes_connected);

@@ -14,6 +14,7 @@ use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::events::EventBus;
 use crate::fixtures::Fixtures;
 use crate::model::compute::ProcessMessage;
 use crate::model::{Now, World};
@@ -37,6 +38,8 @@ struct Inner {
     config: Config,
     fixtures: Fixtures,
     metrics: crate::metrics::Metrics,
+    /// Where the model's events are published.
+    events: EventBus,
 }
 
 impl Emulator {
@@ -56,6 +59,7 @@ impl Emulator {
                 config,
                 fixtures,
                 metrics: crate::metrics::Metrics::default(),
+                events: EventBus::new(),
             }),
         }
     }
@@ -115,12 +119,28 @@ impl Emulator {
         let out = f(&mut world, now);
         let wake = world.settle(now);
         self.deliver(&mut world);
+        self.publish_events(&mut world);
+        #[cfg(debug_assertions)]
+        check_invariants_if_asked(&world);
         drop(world);
         // Woken after the lock is released, so the driver does not wake only to wait for it.
         if wake {
             self.inner.wake.notify_one();
         }
         out
+    }
+
+    /// The event bus (placement events and, later, others).
+    pub fn events(&self) -> &EventBus {
+        &self.inner.events
+    }
+
+    /// Publishes the events the model recorded (under the world lock, so they keep their order).
+    fn publish_events(&self, world: &mut World) {
+        for event in world.take_events() {
+            let (target, envelope) = crate::events::envelope::envelope(&event);
+            self.events().publish(target, envelope);
+        }
     }
 
     /// Hands the messages the model queued for game-server processes to their sockets' tasks
@@ -189,6 +209,7 @@ impl Emulator {
         let mut world = self.lock();
         let next = world.driver_tick(self.now());
         self.deliver(&mut world);
+        self.publish_events(&mut world);
         drop(world);
         next.and_then(|deadline| self.inner.clock.real_deadline(deadline))
     }
@@ -205,6 +226,7 @@ impl Emulator {
         let now = self.inner.clock.advance(by);
         world.driver_tick(now);
         self.deliver(&mut world);
+        self.publish_events(&mut world);
         drop(world);
         // The driver's sleep was computed for the old time.
         self.inner.wake.notify_one();
@@ -250,5 +272,18 @@ impl Emulator {
     /// what the lifecycle driver alone has done).
     pub fn inspect<R>(&self, f: impl FnOnce(&World) -> R) -> R {
         f(&self.lock())
+    }
+}
+
+/// Debug builds with `GAMELIFT_EMULATOR_CHECK_INVARIANTS=1`: checks the world's indexes after
+/// every request and logs a violation at error level (the request is answered as usual).
+#[cfg(debug_assertions)]
+fn check_invariants_if_asked(world: &World) {
+    static ASKED: OnceLock<bool> = OnceLock::new();
+    let asked = *ASKED.get_or_init(|| {
+        std::env::var("GAMELIFT_EMULATOR_CHECK_INVARIANTS").is_ok_and(|v| v == "1" || v == "true")
+    });
+    if asked && let Err(violations) = world.check_invariants() {
+        tracing::error!(%violations, "world invariants broken");
     }
 }

@@ -203,6 +203,7 @@ mod tests {
         let (page, next) = w.list_aliases(&AliasQuery { after: next, ..q });
         assert_eq!(page.len(), 1);
         assert_eq!(next, None);
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -221,6 +222,7 @@ mod tests {
         w.aliases.insert(alias.id.clone(), alias);
         assert!(w.alias("alias-1").is_ok());
         assert!(matches!(w.resolve_alias("alias-1"), Err(ApiError::NotFound(m)) if m.contains("fleet-gone")));
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -231,5 +233,6 @@ mod tests {
         w.delete_alias(&arn).unwrap();
         assert!(w.tags_of(&arn).is_empty());
         assert!(matches!(w.delete_alias(&arn), Err(ApiError::NotFound(_))));
+        w.check_invariants().unwrap();
     }
 }

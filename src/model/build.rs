@@ -431,6 +431,7 @@ mod tests {
         let b = w.create_build(spec(Some(loc.unwrap())), vec![], now()).unwrap();
         assert_eq!(b.status, BuildStatus::Ready);
         assert_eq!(b.storage.bucket, "bkt");
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -457,5 +458,6 @@ mod tests {
         };
         let update = ScriptUpdate { content: Some(ScriptContent::S3(loc)), ..Default::default() };
         assert_eq!(w.update_script(&id, update).unwrap().size_on_disk, 0);
+        w.check_invariants().unwrap();
     }
 }

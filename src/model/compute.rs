@@ -19,7 +19,7 @@ use std::time::Duration;
 use rustc_hash::FxHashMap;
 
 use super::game_session::Host;
-use super::timers::Timer;
+use super::timers::{Subject, Timer};
 use super::world::{Now, World};
 use super::{GameSessionStatus, GameSessionStatusReason, PlayerSessionCreationPolicy, ids, wire_enum};
 use crate::error::{ApiError, ApiResult};
@@ -450,6 +450,8 @@ impl World {
             Some(p) => {
                 p.conn = Some(conn);
                 p.epoch += 1;
+                // A reconnect: the grace-period and heartbeat timers of the old epoch are void.
+                self.timers.cancel(&Subject::Process(p.fleet_id.clone(), p.pid.clone()), |_| true);
                 for message in std::mem::take(&mut p.pending) {
                     self.hosts.outbox.push(Outgoing { conn, message });
                 }
@@ -491,6 +493,7 @@ impl World {
         p.conn = None;
         p.epoch += 1;
         let timer = Timer::ProcessGone { fleet: p.fleet_id.clone(), pid: p.pid.clone(), epoch: p.epoch };
+        self.cancel_timers(timer.subject(), |_| true);
         self.schedule(now.at + grace, timer);
     }
 
@@ -537,6 +540,7 @@ impl World {
         fallback: Option<GameSessionStatusReason>,
     ) {
         let Some(p) = self.hosts.remove(fleet_id, pid) else { return };
+        self.cancel_timers(Subject::Process(p.fleet_id.clone(), p.pid.clone()), |_| true);
         if let Some(seq) = p.game_session {
             let reason = self.game_session(seq).and_then(|s| s.ending).or(fallback);
             self.end_game_session(seq, now, reason);
@@ -705,6 +709,7 @@ impl ServerProcess<'_> {
         p.last_heartbeat_ms = Some(now.wall_ms);
         p.epoch += 1;
         let timer = Timer::HeartbeatMissed { fleet: p.fleet_id.clone(), pid: p.pid.clone(), epoch: p.epoch };
+        self.world.cancel_timers(timer.subject(), |_| true);
         self.world.schedule(now.at + timeout, timer);
         Ok(())
     }
@@ -827,6 +832,7 @@ mod tests {
         w.server_process(P1).unwrap().activate_game_session(t, &id).unwrap();
         assert_eq!(w.game_session(seq).unwrap().status, GameSessionStatus::Active);
         assert_eq!(create(&mut w, t).unwrap_err().code(), "FleetCapacityExceededException");
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -839,6 +845,7 @@ mod tests {
         w.advance(t.after(Duration::from_secs(5)));
         assert_eq!(w.game_session(seq).unwrap().status, GameSessionStatus::Terminated);
         assert!(create(&mut w, t.after(Duration::from_secs(5))).is_ok());
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -854,6 +861,7 @@ mod tests {
         assert_eq!(create(&mut w, later).unwrap_err().code(), "FleetCapacityExceededException");
         w.server_process(P1).unwrap().heartbeat_server_process(later, true).unwrap();
         assert!(create(&mut w, later).is_ok());
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -920,6 +928,7 @@ mod tests {
         assert!(w.process(host).is_none());
         assert_eq!(w.server_process(host).err().map(|e| e.code()), Some("NotFoundException"));
         assert_eq!(w.game_session(seq).unwrap().status, GameSessionStatus::Terminated);
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -938,5 +947,6 @@ mod tests {
             "UnauthorizedException"
         );
         assert_eq!(w.issue_auth_token(t, "fleet-any", "nope").unwrap_err().code(), "NotFoundException");
+        w.check_invariants().unwrap();
     }
 }

@@ -371,6 +371,30 @@ pub enum FleetTimer {
     },
 }
 
+impl FleetTimer {
+    /// The fleet it belongs to.
+    pub fn fleet(&self) -> &Arc<str> {
+        match self {
+            FleetTimer::Step { fleet, .. }
+            | FleetTimer::InstanceReady { fleet, .. }
+            | FleetTimer::InstanceGone { fleet, .. }
+            | FleetTimer::LocationGone { fleet, .. }
+            | FleetTimer::FleetGone { fleet } => fleet,
+        }
+    }
+
+    /// The location key it belongs to (none for the fleet's own removal).
+    pub fn location(&self) -> Option<u64> {
+        match self {
+            FleetTimer::Step { location, .. }
+            | FleetTimer::InstanceReady { location, .. }
+            | FleetTimer::InstanceGone { location, .. }
+            | FleetTimer::LocationGone { location, .. } => Some(*location),
+            FleetTimer::FleetGone { .. } => None,
+        }
+    }
+}
+
 /// One EC2 instance of a fleet location.
 #[derive(Debug, Clone)]
 pub struct Instance {
@@ -584,6 +608,24 @@ impl FleetLocation {
     /// PENDING and ACTIVE instances (what DesiredInstances is compared with).
     pub fn live_instances(&self) -> u32 {
         self.instances.values().filter(|i| i.is_live()).count() as u32
+    }
+
+    /// Whether the set of instances with room is exactly the ACTIVE instances with a free slot
+    /// (for `World::check_invariants`).
+    pub(crate) fn room_agrees(&self, slots: u32) -> Result<(), String> {
+        let expected: BTreeSet<u32> = self
+            .instances
+            .values()
+            .filter(|i| i.status == InstanceStatus::Active && i.used < slots)
+            .map(|i| i.no)
+            .collect();
+        if expected != self.with_room {
+            return Err(format!(
+                "FleetLocation::with_room of location {} is {:?}; the ACTIVE instances with a free slot are {expected:?}",
+                self.name, self.with_room
+            ));
+        }
+        Ok(())
     }
 
     /// Slots in use across instances.

@@ -120,6 +120,41 @@ impl FleetLocation {
     }
 }
 
+/// The capacity settings `update` gives location `loc`: (desired, min, max), within each other
+/// and the per-location limit; MinSize cannot be set while the location scales to and from zero.
+fn check_capacity(loc: &super::fleet::FleetLocation, update: &CapacityUpdate) -> ApiResult<(u32, u32, u32)> {
+    let zero_managed = update
+        .managed
+        .as_ref()
+        .or(loc.managed_capacity.as_ref())
+        .is_some_and(|m| m.zero_capacity_strategy.as_deref() == Some(SCALE_TO_AND_FROM_ZERO));
+    if zero_managed && update.min.is_some() {
+        return Err(ApiError::InvalidRequest(
+                "MinSize cannot be set when ManagedCapacityConfiguration.ZeroCapacityStrategy is SCALE_TO_AND_FROM_ZERO."
+                    .into(),
+            ));
+    }
+    let desired = update.desired.unwrap_or(loc.desired);
+    let min = update.min.unwrap_or(loc.min);
+    let max = update.max.unwrap_or(loc.max);
+    if min > max {
+        return Err(ApiError::InvalidRequest(format!(
+            "MinSize ({min}) must be less than or equal to MaxSize ({max})."
+        )));
+    }
+    if desired < min || desired > max {
+        return Err(ApiError::InvalidRequest(format!(
+            "DesiredInstances ({desired}) must be between MinSize ({min}) and MaxSize ({max})."
+        )));
+    }
+    if max > MAX_INSTANCES_PER_LOCATION {
+        return Err(ApiError::LimitExceeded(format!(
+            "MaxSize ({max}) exceeds the limit of {MAX_INSTANCES_PER_LOCATION} instances per fleet location."
+        )));
+    }
+    Ok((desired, min, max))
+}
+
 impl World {
     /// UpdateFleetCapacity. Returns the fleet ID and the name of the location updated.
     pub fn update_fleet_capacity(
@@ -152,35 +187,7 @@ impl World {
                 loc.name, fleet.id, loc.status
             )));
         }
-        let zero_managed = update
-            .managed
-            .as_ref()
-            .or(loc.managed_capacity.as_ref())
-            .is_some_and(|m| m.zero_capacity_strategy.as_deref() == Some(SCALE_TO_AND_FROM_ZERO));
-        if zero_managed && update.min.is_some() {
-            return Err(ApiError::InvalidRequest(
-                "MinSize cannot be set when ManagedCapacityConfiguration.ZeroCapacityStrategy is SCALE_TO_AND_FROM_ZERO."
-                    .into(),
-            ));
-        }
-        let desired = update.desired.unwrap_or(loc.desired);
-        let min = update.min.unwrap_or(loc.min);
-        let max = update.max.unwrap_or(loc.max);
-        if min > max {
-            return Err(ApiError::InvalidRequest(format!(
-                "MinSize ({min}) must be less than or equal to MaxSize ({max})."
-            )));
-        }
-        if desired < min || desired > max {
-            return Err(ApiError::InvalidRequest(format!(
-                "DesiredInstances ({desired}) must be between MinSize ({min}) and MaxSize ({max})."
-            )));
-        }
-        if max > MAX_INSTANCES_PER_LOCATION {
-            return Err(ApiError::LimitExceeded(format!(
-                "MaxSize ({max}) exceeds the limit of {MAX_INSTANCES_PER_LOCATION} instances per fleet location."
-            )));
-        }
+        let (desired, min, max) = check_capacity(loc, &update)?;
         let (id, key, name) = (fleet.id.clone(), loc.key, loc.name.clone());
         let Some(fleet) = self.fleets.get_mut(&id) else {
             return Err(super::fleet_lifecycle::fleet_not_found(&id));
@@ -237,26 +244,7 @@ impl World {
             return;
         }
         let surplus = (live - loc.desired) as usize;
-        // Live game sessions per instance, and whether any of them is protected.
-        let mut hosted: BTreeMap<u32, (Vec<u64>, bool)> = BTreeMap::new();
-        for seq in &loc.sessions {
-            let Some(s) = self.sessions.get(seq) else { continue };
-            if !s.is_live() {
-                continue;
-            }
-            match &s.host {
-                Host::Instance { instance, .. } => {
-                    let instance = *instance;
-                    let entry = hosted.entry(instance).or_default();
-                    entry.0.push(*seq);
-                    let protected = s.protection == ProtectionPolicy::FullProtection
-                        && matches!(s.status, GameSessionStatus::Active | GameSessionStatus::Activating);
-                    entry.1 |= protected;
-                }
-                // Process-hosted sessions run on computes, not simulated instances.
-                Host::Process { .. } => {}
-            }
-        }
+        let mut hosted = self.sessions_by_instance(loc);
         let mut candidates: Vec<(u8, usize, Reverse<u32>)> = loc
             .instances
             .values()
@@ -289,11 +277,41 @@ impl World {
         for no in &chosen {
             loc.retire_instance(*no);
         }
+        // A PENDING instance that is retired never becomes ready.
+        self.cancel_timers(super::timers::Subject::Fleet(id.clone()), |t| {
+            matches!(t, Timer::Fleet(FleetTimer::InstanceReady { location, instance, .. })
+                if *location == key && chosen.contains(instance))
+        });
         for instance in chosen {
             let timer = FleetTimer::InstanceGone { fleet: id.clone(), location: key, instance };
             self.schedule(now.at + delay, Timer::Fleet(timer));
         }
         self.interrupt_game_sessions(ending, now);
+    }
+
+    /// The live game sessions on each instance of `loc`, and whether any of them is protected
+    /// from scale-in (FullProtection, not yet ending).
+    fn sessions_by_instance(&self, loc: &super::fleet::FleetLocation) -> BTreeMap<u32, (Vec<u64>, bool)> {
+        let mut hosted: BTreeMap<u32, (Vec<u64>, bool)> = BTreeMap::new();
+        for seq in &loc.sessions {
+            let Some(s) = self.sessions.get(seq) else { continue };
+            if !s.is_live() {
+                continue;
+            }
+            match &s.host {
+                Host::Instance { instance, .. } => {
+                    let instance = *instance;
+                    let entry = hosted.entry(instance).or_default();
+                    entry.0.push(*seq);
+                    let protected = s.protection == ProtectionPolicy::FullProtection
+                        && matches!(s.status, GameSessionStatus::Active | GameSessionStatus::Activating);
+                    entry.1 |= protected;
+                }
+                // Process-hosted sessions run on computes, not simulated instances.
+                Host::Process { .. } => {}
+            }
+        }
+        hosted
     }
 
     /// A location's utilization, counted from its game sessions.
@@ -386,6 +404,48 @@ mod tests {
     }
 
     #[test]
+    fn check_capacity_keeps_desired_within_min_and_max_and_the_limit() {
+        let w = world(1, 2, ProtectionPolicy::NoProtection);
+        let loc = &w.fleets["fleet-a"].locations[0];
+        assert_eq!(check_capacity(loc, &desired(5)), Ok((5, 0, 10)));
+        let upd = |desired, min, max| CapacityUpdate { desired, min, max, ..Default::default() };
+        let message = |u: CapacityUpdate| check_capacity(loc, &u).unwrap_err().message().to_owned();
+        assert_eq!(
+            message(upd(None, Some(3), Some(2))),
+            "MinSize (3) must be less than or equal to MaxSize (2)."
+        );
+        assert!(message(upd(Some(11), None, None)).starts_with("DesiredInstances (11) must be between"));
+        let over = check_capacity(loc, &upd(None, None, Some(MAX_INSTANCES_PER_LOCATION + 1))).unwrap_err();
+        assert_eq!(over.code(), "LimitExceededException");
+        let zero = ManagedCapacity {
+            zero_capacity_strategy: Some(SCALE_TO_AND_FROM_ZERO.into()),
+            scale_in_after_inactivity_minutes: None,
+        };
+        let with_min = CapacityUpdate { min: Some(0), managed: Some(zero), ..Default::default() };
+        assert!(check_capacity(loc, &with_min).unwrap_err().message().starts_with("MinSize cannot be set"));
+        w.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn sessions_by_instance_counts_live_sessions_and_their_protection() {
+        let mut w = world(2, 2, ProtectionPolicy::NoProtection);
+        let t = now();
+        let a = session(&mut w, t).unwrap();
+        let b = session(&mut w, t).unwrap();
+        let id = w.game_session(b).unwrap().arn.to_string();
+        let protect = UpdateGameSession {
+            game_session_id: id,
+            protection: Some(ProtectionPolicy::FullProtection),
+            ..Default::default()
+        };
+        w.update_game_session(protect).unwrap();
+        let hosted = w.sessions_by_instance(&w.fleets["fleet-a"].locations[0]);
+        assert_eq!(hosted.get(&0), Some(&(vec![a, b], true)));
+        assert_eq!(hosted.get(&1), None);
+        w.check_invariants().unwrap();
+    }
+
+    #[test]
     fn scale_out_adds_pending_instances_that_activate_after_the_delay() {
         let mut w = world(1, 1, ProtectionPolicy::NoProtection);
         let t = now();
@@ -398,6 +458,7 @@ mod tests {
         assert_eq!((counts(&w).pending, counts(&w).active), (0, 3));
         session(&mut w, t).unwrap();
         session(&mut w, t).unwrap();
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -418,6 +479,7 @@ mod tests {
         assert_eq!(s.status_reason, Some(GameSessionStatusReason::Interrupted));
         w.advance(t.after(Duration::from_millis(500)));
         assert_eq!(counts(&w), InstanceCounts { desired: 1, maximum: 10, active: 1, ..Default::default() });
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -440,5 +502,6 @@ mod tests {
         assert_eq!(w.game_session(b).unwrap().status, GameSessionStatus::Terminated);
         assert_eq!((counts(&w).active, counts(&w).terminating), (1, 1));
         assert!(w.game_session(a).unwrap().is_live());
+        w.check_invariants().unwrap();
     }
 }

@@ -35,7 +35,7 @@ use super::fleet::{
     ComputeType, CreationLimit, Fleet, FleetAttrs, FleetEvent, FleetEventCode, FleetLocation, FleetSpec,
     FleetTimer, IpPermission, LocationSpec, RuntimeConfig,
 };
-use super::timers::Timer;
+use super::timers::{Subject, Timer};
 use super::world::{Now, World};
 use super::{FleetStatus, GameSessionStatus, GameSessionStatusReason, ProtectionPolicy, ids, regions};
 use crate::error::{ApiError, ApiResult};
@@ -57,7 +57,7 @@ pub const DEFAULT_BASE_PORT: u16 = 7777;
 /// The operating system of Realtime script fleets (Realtime servers run on Linux).
 pub const SCRIPT_OPERATING_SYSTEM: &str = "AMAZON_LINUX_2";
 
-fn walk_index(s: FleetStatus) -> Option<usize> {
+pub(crate) fn walk_index(s: FleetStatus) -> Option<usize> {
     WALK.iter().position(|w| *w == s)
 }
 
@@ -168,6 +168,120 @@ pub fn check_permissions(perms: &[IpPermission]) -> ApiResult<()> {
     Ok(())
 }
 
+impl CreateFleet {
+    /// The runtime configuration the fleet gets: the given one, else one process from the
+    /// deprecated ServerLaunchPath (with ServerLaunchParameters), else none.
+    pub fn effective_runtime(&self) -> Option<RuntimeConfig> {
+        if let Some(r) = &self.runtime {
+            return Some(r.clone());
+        }
+        let path = self.attrs.server_launch_path.as_deref()?;
+        Some(RuntimeConfig {
+            server_processes: vec![super::fleet::ServerProcess {
+                launch_path: path.to_owned(),
+                parameters: self.attrs.server_launch_parameters.clone(),
+                concurrent_executions: 1,
+            }],
+            ..Default::default()
+        })
+    }
+
+    /// The rules of CreateFleet that need no world: what an EC2 fleet must have (an instance
+    /// type, exactly one of BuildId and ScriptId, a runtime configuration with installed launch
+    /// paths, sound port ranges) and what an Anywhere fleet must not have (builds, scripts,
+    /// instance types, inbound permissions) and must have (Locations).
+    pub fn check(&self) -> ApiResult<()> {
+        let runtime = self.effective_runtime();
+        match self.compute_type {
+            ComputeType::Ec2 => self.check_ec2(runtime.as_ref()),
+            ComputeType::Anywhere => self.check_anywhere(runtime.as_ref()),
+        }
+    }
+
+    fn check_ec2(&self, runtime: Option<&RuntimeConfig>) -> ApiResult<()> {
+        let attrs = &self.attrs;
+        if attrs.instance_type.is_none() {
+            return Err(ApiError::InvalidRequest(
+                "EC2InstanceType is required for fleets of compute type EC2.".into(),
+            ));
+        }
+        match (&attrs.build_id, &attrs.script_id) {
+            (Some(_), Some(_)) => {
+                return Err(ApiError::InvalidRequest(
+                    "Specify either a BuildId or a ScriptId, but not both.".into(),
+                ));
+            }
+            (None, None) => {
+                return Err(ApiError::InvalidRequest(
+                    "A fleet of compute type EC2 needs a BuildId or a ScriptId.".into(),
+                ));
+            }
+            _ => {}
+        }
+        let Some(runtime) = runtime else {
+            return Err(ApiError::InvalidRequest(
+                "A RuntimeConfiguration with at least one ServerProcesses entry is required for fleets of compute type EC2."
+                    .into(),
+            ));
+        };
+        runtime.check(true)?;
+        check_permissions(&attrs.inbound_permissions)
+    }
+
+    fn check_anywhere(&self, runtime: Option<&RuntimeConfig>) -> ApiResult<()> {
+        let attrs = &self.attrs;
+        for (what, given) in [
+            ("BuildId", attrs.build_id.is_some()),
+            ("ScriptId", attrs.script_id.is_some()),
+            ("EC2InstanceType", attrs.instance_type.is_some()),
+            ("EC2InboundPermissions", !attrs.inbound_permissions.is_empty()),
+        ] {
+            if given {
+                return Err(ApiError::InvalidRequest(format!(
+                    "{what} is not supported for fleets of compute type ANYWHERE."
+                )));
+            }
+        }
+        if self.locations.is_empty() {
+            return Err(ApiError::InvalidRequest(
+                "A fleet of compute type ANYWHERE needs Locations with at least one custom location.".into(),
+            ));
+        }
+        runtime.map_or(Ok(()), |r| r.check(false))
+    }
+}
+
+/// The attributes AWS fills in when CreateFleet leaves them out: ON_DEMAND and a DISABLED
+/// certificate on EC2 fleets, and the `default` metric group.
+fn apply_defaults(attrs: &mut FleetAttrs, compute: ComputeType) {
+    if compute == ComputeType::Ec2 {
+        attrs.fleet_type.get_or_insert_with(|| "ON_DEMAND".into());
+        attrs.certificate_type.get_or_insert_with(|| "DISABLED".into());
+    }
+    if attrs.metric_groups.is_empty() {
+        attrs.metric_groups.push("default".into());
+    }
+}
+
+/// The locations DeleteFleetLocations may delete, by index, each once: locations of the fleet,
+/// never its home Region.
+fn check_deletable_locations(fleet: &Fleet, names: &[String]) -> ApiResult<Vec<usize>> {
+    let id = &fleet.id;
+    let mut idxs: Vec<usize> = Vec::with_capacity(names.len());
+    for n in names {
+        let i = super::game_session::locate(fleet, n)?;
+        if i == 0 {
+            return Err(ApiError::InvalidRequest(format!(
+                "Location {n} is the home Region of fleet {id}; delete the fleet instead."
+            )));
+        }
+        if !idxs.contains(&i) {
+            idxs.push(i);
+        }
+    }
+    Ok(idxs)
+}
+
 impl World {
     /// Checks that `name` can be a (new) location of a fleet of compute type `compute`: an AWS
     /// Region for EC2 fleets, an existing custom location for Anywhere fleets.
@@ -197,121 +311,29 @@ impl World {
         tags: Vec<(String, String)>,
         now: Now,
     ) -> ApiResult<Arc<str>> {
+        req.check()?;
+        self.check_new_fleet_locations(req.compute_type, &req.locations)?;
+        super::tags::check_tags(&tags)?;
+        let runtime = req.effective_runtime();
         let CreateFleet {
             name,
             description,
             compute_type,
-            runtime,
             protection,
             creation_limit,
             locations,
             mut attrs,
+            ..
         } = req;
+        self.resolve_build_or_script(&mut attrs)?;
+        apply_defaults(&mut attrs, compute_type);
         let ec2 = compute_type == ComputeType::Ec2;
-        let runtime = match (runtime, attrs.server_launch_path.as_deref()) {
-            (Some(r), _) => Some(r),
-            (None, Some(path)) => Some(RuntimeConfig {
-                server_processes: vec![super::fleet::ServerProcess {
-                    launch_path: path.to_owned(),
-                    parameters: attrs.server_launch_parameters.clone(),
-                    concurrent_executions: 1,
-                }],
-                ..Default::default()
-            }),
-            (None, None) => None,
-        };
-        if ec2 {
-            if attrs.instance_type.is_none() {
-                return Err(ApiError::InvalidRequest(
-                    "EC2InstanceType is required for fleets of compute type EC2.".into(),
-                ));
-            }
-            match (&attrs.build_id, &attrs.script_id) {
-                (Some(_), Some(_)) => {
-                    return Err(ApiError::InvalidRequest(
-                        "Specify either a BuildId or a ScriptId, but not both.".into(),
-                    ));
-                }
-                (None, None) => {
-                    return Err(ApiError::InvalidRequest(
-                        "A fleet of compute type EC2 needs a BuildId or a ScriptId.".into(),
-                    ));
-                }
-                _ => {}
-            }
-            match &runtime {
-                Some(r) => r.check(true)?,
-                None => {
-                    return Err(ApiError::InvalidRequest(
-                        "A RuntimeConfiguration with at least one ServerProcesses entry is required for fleets of compute type EC2."
-                            .into(),
-                    ));
-                }
-            }
-            check_permissions(&attrs.inbound_permissions)?;
-        } else {
-            for (what, given) in [
-                ("BuildId", attrs.build_id.is_some()),
-                ("ScriptId", attrs.script_id.is_some()),
-                ("EC2InstanceType", attrs.instance_type.is_some()),
-                ("EC2InboundPermissions", !attrs.inbound_permissions.is_empty()),
-            ] {
-                if given {
-                    return Err(ApiError::InvalidRequest(format!(
-                        "{what} is not supported for fleets of compute type ANYWHERE."
-                    )));
-                }
-            }
-            if locations.is_empty() {
-                return Err(ApiError::InvalidRequest(
-                    "A fleet of compute type ANYWHERE needs Locations with at least one custom location."
-                        .into(),
-                ));
-            }
-            if let Some(r) = &runtime {
-                r.check(false)?;
-            }
-        }
-        let home = self.settings.region.clone();
-        let mut names: Vec<String> = Vec::with_capacity(locations.len());
-        for l in locations {
-            if names.contains(&l) {
-                return Err(ApiError::InvalidRequest(format!("Location {l} is listed more than once.")));
-            }
-            if !(ec2 && l == home) {
-                self.check_location_name(compute_type, &l)?;
-            }
-            names.push(l);
-        }
-        super::tags::check_tags(&tags)?;
-        if let Some(b) = attrs.build_id.clone() {
-            let build = self.build(&b)?;
-            if build.status != super::build::BuildStatus::Ready {
-                return Err(ApiError::InvalidRequest(format!(
-                    "Build {} is in status {}; a fleet can only be created from a build in status READY.",
-                    build.id, build.status
-                )));
-            }
-            attrs.build_id = Some(build.id.to_string());
-            attrs.operating_system = Some(build.operating_system.clone());
-        }
-        if let Some(s) = attrs.script_id.clone() {
-            let script = self.script(&s)?;
-            attrs.script_id = Some(script.id.to_string());
-            attrs.operating_system = Some(SCRIPT_OPERATING_SYSTEM.into());
-        }
-        if ec2 {
-            attrs.fleet_type.get_or_insert_with(|| "ON_DEMAND".into());
-            attrs.certificate_type.get_or_insert_with(|| "DISABLED".into());
-        }
-        if attrs.metric_groups.is_empty() {
-            attrs.metric_groups.push("default".into());
-        }
-
         let status = if ec2 { FleetStatus::New } else { FleetStatus::Active };
         let desired = u32::from(ec2);
-        let spec_locations =
-            names.iter().map(|n| LocationSpec { name: n.clone(), desired, min: 0, max: 1, status }).collect();
+        let spec_locations = locations
+            .into_iter()
+            .map(|name| LocationSpec { name, desired, min: 0, max: 1, status })
+            .collect();
         let base_port = attrs.inbound_permissions.first().map_or(DEFAULT_BASE_PORT, |p| p.from_port.max(1));
         let spec = FleetSpec {
             id: None,
@@ -332,30 +354,68 @@ impl World {
             attrs,
         };
         let id = self.insert_fleet(spec, now)?;
-        let Some(fleet) = self.fleets.get_mut(&id) else { return Err(fleet_not_found(&id)) };
-        let arn = fleet.arn.clone();
-        let keys: Vec<(u64, bool)> =
-            fleet.locations.iter().enumerate().map(|(i, l)| (l.key, i == 0)).collect();
-        if ec2 {
-            for (key, home) in &keys {
-                if !home && let Some(i) = fleet.location_by_key(*key) {
-                    let message =
-                        format!("Location {} of fleet {id} changed state to NEW.", fleet.locations[i].name);
-                    fleet.record(FleetEventCode::LocationStatePending, message, now.wall_ms);
-                }
-            }
-            for (key, _) in keys {
-                self.schedule_walk(&id, key, now);
-            }
-        } else {
-            fleet.record(
-                FleetEventCode::FleetStateActive,
-                format!("Fleet {id} changed state to ACTIVE."),
-                now.wall_ms,
-            );
-        }
+        self.start_fleet(&id, now)?;
+        let arn = self.fleet(&id)?.arn.clone();
         self.put_tags(&arn, tags)?;
         Ok(id)
+    }
+
+    /// The Locations of a new fleet: each listed once and fit for its compute type (the home
+    /// Region is always fine for EC2).
+    fn check_new_fleet_locations(&self, compute: ComputeType, locations: &[String]) -> ApiResult<()> {
+        let home = &self.settings.region;
+        for (i, l) in locations.iter().enumerate() {
+            if locations[..i].contains(l) {
+                return Err(ApiError::InvalidRequest(format!("Location {l} is listed more than once.")));
+            }
+            if !(compute == ComputeType::Ec2 && l == home) {
+                self.check_location_name(compute, l)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolves the BuildId (which must be READY) or ScriptId to the resource's ID and takes the
+    /// operating system from it.
+    fn resolve_build_or_script(&self, attrs: &mut FleetAttrs) -> ApiResult<()> {
+        if let Some(b) = attrs.build_id.as_deref() {
+            let build = self.build(b)?;
+            if build.status != super::build::BuildStatus::Ready {
+                return Err(ApiError::InvalidRequest(format!(
+                    "Build {} is in status {}; a fleet can only be created from a build in status READY.",
+                    build.id, build.status
+                )));
+            }
+            attrs.build_id = Some(build.id.to_string());
+            attrs.operating_system = Some(build.operating_system.clone());
+        }
+        if let Some(s) = attrs.script_id.as_deref() {
+            let script = self.script(s)?;
+            attrs.script_id = Some(script.id.to_string());
+            attrs.operating_system = Some(SCRIPT_OPERATING_SYSTEM.into());
+        }
+        Ok(())
+    }
+
+    /// Starts a new fleet's life: an EC2 fleet records its remote locations as NEW and queues
+    /// every location's creation walk; an Anywhere fleet is ACTIVE at once.
+    fn start_fleet(&mut self, id: &Arc<str>, now: Now) -> ApiResult<()> {
+        let fleet = self.fleets.get_mut(id).ok_or_else(|| fleet_not_found(id))?;
+        if fleet.compute_type != ComputeType::Ec2 {
+            let message = format!("Fleet {id} changed state to ACTIVE.");
+            fleet.record(FleetEventCode::FleetStateActive, message, now.wall_ms);
+            return Ok(());
+        }
+        let keys: Vec<u64> = fleet.locations.iter().map(|l| l.key).collect();
+        let remote: Vec<Arc<str>> = fleet.locations.iter().skip(1).map(|l| l.name.clone()).collect();
+        for name in remote {
+            let message = format!("Location {name} of fleet {id} changed state to NEW.");
+            fleet.record(FleetEventCode::LocationStatePending, message, now.wall_ms);
+        }
+        for key in keys {
+            self.schedule_walk(id, key, now);
+        }
+        Ok(())
     }
 
     /// Queues the five steps of a location's creation walk.
@@ -404,12 +464,17 @@ impl World {
                 let loc = f.locations.remove(i);
                 let message = format!("Location {} of fleet {} was deleted.", loc.name, f.id);
                 f.record(FleetEventCode::LocationStateDeleted, message, wall_ms);
+                self.cancel_timers(
+                    Subject::Fleet(fleet),
+                    |t| matches!(t, Timer::Fleet(t) if t.location() == Some(location)),
+                );
             }
             FleetTimer::FleetGone { fleet } => {
                 if self.fleets.get(&fleet).is_some_and(|f| f.status == FleetStatus::Deleting)
                     && let Some(f) = self.fleets.remove(&fleet)
                 {
                     self.drop_tags(&f.arn);
+                    self.cancel_timers(Subject::Fleet(fleet), |_| true);
                 }
             }
         }
@@ -483,6 +548,10 @@ impl World {
         }
         let message = format!("A request to delete fleet {id} was initiated.");
         fleet.record(FleetEventCode::FleetDeleted, message, now.wall_ms);
+        // The creation walk and pending instances stop where they are.
+        self.cancel_timers(Subject::Fleet(id.clone()), |t| {
+            matches!(t, Timer::Fleet(FleetTimer::Step { .. } | FleetTimer::InstanceReady { .. }))
+        });
         self.interrupt_game_sessions(sessions, now);
         self.shut_down_hosts(&id, None, now, Some(GameSessionStatusReason::Interrupted));
         let after = self.settings.instance_activation_delay;
@@ -680,18 +749,7 @@ impl World {
             )));
         }
         let id = fleet.id.clone();
-        let mut idxs: Vec<usize> = Vec::with_capacity(names.len());
-        for n in names {
-            let i = super::game_session::locate(fleet, n)?;
-            if i == 0 {
-                return Err(ApiError::InvalidRequest(format!(
-                    "Location {n} is the home Region of fleet {id}; delete the fleet instead."
-                )));
-            }
-            if !idxs.contains(&i) {
-                idxs.push(i);
-            }
-        }
+        let idxs = check_deletable_locations(fleet, names)?;
         let mut sessions = Vec::new();
         for &i in &idxs {
             if fleet.locations[i].status != FleetStatus::Deleting {
@@ -718,6 +776,10 @@ impl World {
             gone_names.push(loc.name.clone());
             fleet.record(FleetEventCode::LocationStateDeleting, message, now.wall_ms);
         }
+        self.cancel_timers(Subject::Fleet(id.clone()), |t| {
+            matches!(t, Timer::Fleet(t @ (FleetTimer::Step { .. } | FleetTimer::InstanceReady { .. }))
+                if t.location().is_some_and(|k| gone.contains(&k)))
+        });
         self.interrupt_game_sessions(sessions, now);
         for name in &gone_names {
             self.shut_down_hosts(&id, Some(name), now, Some(GameSessionStatusReason::Interrupted));
@@ -834,6 +896,112 @@ mod tests {
     }
 
     #[test]
+    fn create_fleet_check_is_the_ec2_versus_anywhere_and_build_versus_script_matrix() {
+        let ok = req("build-1");
+        assert!(ok.check().is_ok());
+        let with = |f: fn(&mut CreateFleet)| {
+            let mut r = req("build-1");
+            f(&mut r);
+            r.check().map_err(|e| e.message().to_owned())
+        };
+        type Change = fn(&mut CreateFleet);
+        let cases: [(Change, &str); 9] = [
+            (|r| r.attrs.instance_type = None, "EC2InstanceType is required"),
+            (|r| r.attrs.script_id = Some("script-1".into()), "either a BuildId or a ScriptId"),
+            (|r| r.attrs.build_id = None, "needs a BuildId or a ScriptId"),
+            (|r| r.runtime = None, "A RuntimeConfiguration with at least one"),
+            (
+                |r| r.runtime.as_mut().unwrap().server_processes[0].launch_path = "/tmp/x".into(),
+                "LaunchPath /tmp/x",
+            ),
+            (
+                |r| {
+                    r.attrs.inbound_permissions = vec![IpPermission {
+                        from_port: 9,
+                        to_port: 8,
+                        ip_range: "0.0.0.0/0".into(),
+                        protocol: "UDP".into(),
+                    }]
+                },
+                "ToPort 8 must be greater",
+            ),
+            (
+                |r| (r.compute_type, r.attrs.instance_type) = (ComputeType::Anywhere, None),
+                "BuildId is not supported for fleets of compute type ANYWHERE",
+            ),
+            (
+                |r| {
+                    (r.compute_type, r.attrs.instance_type, r.attrs.build_id) =
+                        (ComputeType::Anywhere, None, None);
+                    r.locations.clear();
+                },
+                "needs Locations with at least one custom location",
+            ),
+            (
+                |r| {
+                    (r.compute_type, r.attrs.build_id) = (ComputeType::Anywhere, None);
+                },
+                "EC2InstanceType is not supported",
+            ),
+        ];
+        for (change, message) in cases {
+            let got = with(change).unwrap_err();
+            assert!(got.contains(message), "{message:?} not in {got:?}");
+        }
+        // ServerLaunchPath stands in for a missing runtime configuration.
+        let mut legacy = req("build-1");
+        legacy.runtime = None;
+        legacy.attrs.server_launch_path = Some("/local/game/legacy".into());
+        assert!(legacy.check().is_ok());
+        assert_eq!(legacy.effective_runtime().unwrap().slots_per_instance(), 1);
+    }
+
+    #[test]
+    fn create_fleet_steps_check_locations_resolve_the_build_and_fill_defaults() {
+        let (w, build) = world_with_build();
+        let twice = ["us-west-2".to_string(), "us-west-2".to_string()];
+        let err = w.check_new_fleet_locations(ComputeType::Ec2, &twice).unwrap_err();
+        assert_eq!(err.message(), "Location us-west-2 is listed more than once.");
+        let custom = ["custom-x".to_string()];
+        assert!(
+            w.check_new_fleet_locations(ComputeType::Ec2, &custom)
+                .unwrap_err()
+                .message()
+                .contains("custom location")
+        );
+        assert!(w.check_new_fleet_locations(ComputeType::Ec2, &["us-east-1".to_string()]).is_ok());
+        let mut attrs = FleetAttrs { build_id: Some(build.clone()), ..Default::default() };
+        w.resolve_build_or_script(&mut attrs).unwrap();
+        assert_eq!(attrs.operating_system.as_deref(), Some("AMAZON_LINUX_2023"));
+        let mut missing = FleetAttrs { build_id: Some("build-nope".into()), ..Default::default() };
+        assert_eq!(w.resolve_build_or_script(&mut missing).unwrap_err().code(), "NotFoundException");
+        apply_defaults(&mut attrs, ComputeType::Ec2);
+        assert_eq!(
+            (attrs.fleet_type.as_deref(), attrs.certificate_type.as_deref()),
+            (Some("ON_DEMAND"), Some("DISABLED"))
+        );
+        assert_eq!(attrs.metric_groups, ["default"]);
+        let mut anywhere = FleetAttrs::default();
+        apply_defaults(&mut anywhere, ComputeType::Anywhere);
+        assert_eq!((anywhere.fleet_type, anywhere.metric_groups), (None, vec!["default".to_string()]));
+        w.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn check_deletable_locations_refuses_the_home_region_and_lists_each_once() {
+        let (mut w, build) = world_with_build();
+        let id = w.create_fleet(req(&build), vec![], now()).unwrap();
+        let fleet = &w.fleets[&id];
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(check_deletable_locations(fleet, &names(&["us-west-2", "us-west-2"])).unwrap(), vec![1]);
+        let home = check_deletable_locations(fleet, &names(&["us-east-1"])).unwrap_err();
+        assert!(home.message().contains("is the home Region"), "{}", home.message());
+        let other = check_deletable_locations(fleet, &names(&["eu-west-1"])).unwrap_err();
+        assert_eq!(other.code(), "InvalidRequestException");
+        w.check_invariants().unwrap();
+    }
+
+    #[test]
     fn create_fleet_walks_every_location_to_active_in_even_steps() {
         let (mut w, build) = world_with_build();
         let t = now();
@@ -859,6 +1027,7 @@ mod tests {
             codes.contains(&"FLEET_STATE_ACTIVE") && codes.contains(&"LOCATION_STATE_ACTIVE"),
             "{codes:?}"
         );
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -871,6 +1040,7 @@ mod tests {
         assert_eq!(f.status, FleetStatus::Active);
         let active = f.events.iter().find(|e| e.code == FleetEventCode::FleetStateActive).unwrap();
         assert_eq!(active.time_ms, t.wall_ms + 1000);
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -883,6 +1053,7 @@ mod tests {
         assert!(matches!(w.delete_fleet(&id, t), Err(ApiError::InvalidFleetStatus(_))));
         w.advance(t.after(Duration::from_secs(5)));
         assert!(w.fleet(&id).is_err());
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -897,5 +1068,6 @@ mod tests {
         let mut r = req(&build);
         r.runtime.as_mut().unwrap().server_processes[0].launch_path = "c:\\game\\server.exe".into();
         assert!(w.create_fleet(r, vec![], now()).is_ok());
+        w.check_invariants().unwrap();
     }
 }

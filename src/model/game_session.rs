@@ -5,6 +5,8 @@
 //! its location index it by that number in creation order, so listing a page costs the page,
 //! not the world. ACTIVE sessions are also indexed by game property (for search).
 
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 use std::ops::Bound;
 use std::sync::Arc;
@@ -12,8 +14,9 @@ use std::time::Duration;
 
 use super::compute::ProcessMessage;
 use super::fleet::{ComputeType, Fleet};
+use super::fleet_lifecycle::fleet_not_found;
 use super::search::{Filter, Operand, SessionFields, Sort};
-use super::timers::Timer;
+use super::timers::{Subject, Timer};
 use super::world::{Now, World};
 use super::{
     FleetStatus, GameSessionStatus, GameSessionStatusReason, PlayerSessionCreationPolicy,
@@ -188,146 +191,212 @@ pub struct GameSessionQuery<'a> {
 }
 
 /// One window of the per-creator limits: at most `max` creations within `window_ms`.
-struct CreatorWindow {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CreatorWindow {
     max: usize,
     window_ms: i64,
+    /// From the fleet's resource creation limit policy (else the one-per-second rule).
     policy: bool,
 }
 
+/// Past this many creators on record, a fleet forgets the ones idle for a whole window.
 const CREATOR_SWEEP_THRESHOLD: usize = 4096;
+
+/// The capacity taken for new game session `seq` in location `loc_idx`: where it runs and the
+/// address it advertises.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reservation {
+    seq: u64,
+    loc_idx: usize,
+    host: Host,
+    ip_address: Arc<str>,
+    dns_name: Arc<str>,
+    port: u16,
+}
+
+/// What a request may still do with its idempotency token or custom ID: a replay of the same
+/// request returns the original session (`Ok(Some)`), a new token goes on (`Ok(None)`), and a
+/// token used with other parameters, or a reused custom ID, is `IdempotentParameterMismatch`.
+/// Checked first: a replay returns the original whatever the fleet's state is now.
+fn replay_or_mismatch(
+    fleet: &Fleet,
+    existing: Option<&GameSession>,
+    req: &CreateGameSession,
+    fingerprint: u64,
+) -> ApiResult<Option<u64>> {
+    let Some(token) = req.idempotency_token.as_deref().or(req.game_session_id.as_deref()) else {
+        return Ok(None);
+    };
+    let Some(&seq) = fleet.tokens.get(token) else { return Ok(None) };
+    let same = existing.is_some_and(|s| s.fingerprint == fingerprint);
+    match (req.idempotency_token.is_some(), same) {
+        (true, true) => Ok(Some(seq)),
+        (true, false) => Err(ApiError::IdempotentParameterMismatch(format!(
+            "The idempotency token {token} was already used in fleet {} with different parameters.",
+            fleet.id
+        ))),
+        (false, _) => Err(ApiError::IdempotentParameterMismatch(
+            "A game session with this custom ID string already exists in this fleet.".into(),
+        )),
+    }
+}
+
+/// Whether game sessions can be created in `location` of `fleet` (`asked` is the request's
+/// Location): the fleet and the location are ACTIVE, and an Anywhere fleet was told where.
+/// Returns the location's index.
+fn check_can_create_in(fleet: &Fleet, asked: Option<&str>, location: &str) -> ApiResult<usize> {
+    if fleet.status != FleetStatus::Active {
+        return Err(ApiError::InvalidFleetStatus(format!(
+            "Fleet {} is in status {}; game sessions can only be created in ACTIVE fleets.",
+            fleet.id, fleet.status
+        )));
+    }
+    if fleet.compute_type == ComputeType::Anywhere && asked.is_none() {
+        return Err(ApiError::InvalidRequest(format!(
+            "Location is required for game sessions on Anywhere fleet {}.",
+            fleet.id
+        )));
+    }
+    let idx = locate(fleet, location)?;
+    let status = fleet.locations[idx].status;
+    if status != FleetStatus::Active {
+        return Err(ApiError::InvalidFleetStatus(format!(
+            "Location {location} of fleet {} is in status {status}; game sessions can only be created in ACTIVE locations.",
+            fleet.id
+        )));
+    }
+    Ok(idx)
+}
+
+/// The window a creator's requests are counted in: the fleet's resource creation limit policy,
+/// else at most one per second. A request that names no creator is not counted (issue 15: AWS
+/// accepts it even on a fleet with a policy).
+fn creator_window(fleet: &Fleet, creator: Option<&str>) -> Option<CreatorWindow> {
+    creator?;
+    Some(match fleet.creation_limit {
+        Some(limit) => CreatorWindow {
+            max: limit.per_creator as usize,
+            window_ms: i64::from(limit.period_minutes) * 60_000,
+            policy: true,
+        },
+        None => CreatorWindow { max: 1, window_ms: 1_000, policy: false },
+    })
+}
+
+/// `LimitExceeded` when `creator` already created `window.max` sessions in the fleet within the
+/// window before `now_ms`.
+fn check_creator_limit(fleet: &Fleet, creator: &str, window: CreatorWindow, now_ms: i64) -> ApiResult<()> {
+    let recent = fleet
+        .creators
+        .get(creator)
+        .map_or(0, |times| times.iter().filter(|&&t| t > now_ms - window.window_ms).count());
+    if recent < window.max {
+        return Ok(());
+    }
+    Err(ApiError::LimitExceeded(if window.policy {
+        format!(
+            "Creator {creator} has reached the limit of {} new game sessions per {} minutes on fleet {}.",
+            window.max,
+            window.window_ms / 60_000,
+            fleet.id
+        )
+    } else {
+        format!("Creator {creator} may create at most one game session per second on fleet {}.", fleet.id)
+    }))
+}
+
+/// Records a creation by `creator` at `now_ms`, forgetting what fell out of its window (and,
+/// past [`CREATOR_SWEEP_THRESHOLD`] creators, the creators idle for a whole window).
+fn record_creation(fleet: &mut Fleet, creator: &str, window: CreatorWindow, now_ms: i64) {
+    let times = fleet.creators.entry(creator.into()).or_default();
+    while times.front().is_some_and(|&t| t <= now_ms - window.window_ms) {
+        times.pop_front();
+    }
+    times.push_back(now_ms);
+    if fleet.creators.len() > CREATOR_SWEEP_THRESHOLD {
+        let horizon = now_ms - window.window_ms.max(1_000);
+        fleet.creators.retain(|_, t| t.back().is_some_and(|&last| last > horizon));
+    }
+}
 
 impl World {
     /// CreateGameSession. Returns the session's sequence number; a replayed idempotency token
-    /// returns the original session.
+    /// returns the original session. Checks first (idempotency, fleet and location status,
+    /// creator limits), then reserves a host, then commits.
     pub fn create_game_session(&mut self, now: Now, req: CreateGameSession) -> ApiResult<u64> {
-        let fleet_id = self.target_fleet(req.fleet_id.as_deref(), req.alias_id.as_deref())?.id.clone();
-        let default_delay = self.settings.game_session_activation_delay;
-        let seq = self.next_seq();
-        let Some(fleet) = self.fleets.get_mut(&fleet_id) else {
-            return Err(ApiError::NotFound(format!("Fleet {fleet_id} not found.")));
-        };
-
-        // Idempotency first: a replay returns the original, whatever the fleet's state now.
-        let location_name = req.location.as_deref().unwrap_or(&fleet.home_region).to_owned();
-        let fingerprint = req.fingerprint(&location_name);
+        let fleet = self.target_fleet(req.fleet_id.as_deref(), req.alias_id.as_deref())?;
+        let location = req.location.as_deref().unwrap_or(&fleet.home_region).to_owned();
+        let fingerprint = req.fingerprint(&location);
         let token = req.idempotency_token.as_deref().or(req.game_session_id.as_deref());
-        if let Some(tok) = token
-            && let Some(&existing) = fleet.tokens.get(tok)
+        let existing = token.and_then(|t| fleet.tokens.get(t)).and_then(|seq| self.game_session(*seq));
+        if let Some(seq) = replay_or_mismatch(fleet, existing, &req, fingerprint)? {
+            return Ok(seq);
+        }
+        let loc_idx = check_can_create_in(fleet, req.location.as_deref(), &location)?;
+        let creator = req.creator_id.as_deref();
+        let window = creator_window(fleet, creator);
+        if let (Some(creator), Some(window)) = (creator, window) {
+            check_creator_limit(fleet, creator, window, now.wall_ms)?;
+        }
+        let fleet_id = fleet.id.clone();
+        let seq = self.next_seq();
+        let reservation = self.reserve_host(&fleet_id, loc_idx, seq)?;
+        if let (Some(creator), Some(window), Some(fleet)) = (creator, window, self.fleets.get_mut(&fleet_id))
         {
-            let same = self.sessions.get(&existing).is_some_and(|s| s.fingerprint == fingerprint);
-            if req.idempotency_token.is_some() && same {
-                return Ok(existing);
-            }
-            return Err(ApiError::IdempotentParameterMismatch(if req.idempotency_token.is_some() {
-                format!(
-                    "The idempotency token {tok} was already used in fleet {fleet_id} with different parameters."
-                )
-            } else {
-                "A game session with this custom ID string already exists in this fleet.".into()
-            }));
+            record_creation(fleet, creator, window, now.wall_ms);
         }
+        self.insert_game_session(now, req, &fleet_id, fingerprint, reservation)?;
+        self.schedule_activation(seq, now);
+        Ok(seq)
+    }
 
-        if fleet.status != FleetStatus::Active {
-            return Err(ApiError::InvalidFleetStatus(format!(
-                "Fleet {} is in status {}; game sessions can only be created in ACTIVE fleets.",
-                fleet.id, fleet.status
-            )));
-        }
-        if fleet.compute_type == ComputeType::Anywhere && req.location.is_none() {
-            return Err(ApiError::InvalidRequest(format!(
-                "Location is required for game sessions on Anywhere fleet {}.",
-                fleet.id
-            )));
-        }
-        let loc_idx = locate(fleet, &location_name)?;
-        let loc_status = fleet.locations[loc_idx].status;
-        if loc_status != FleetStatus::Active {
-            return Err(ApiError::InvalidFleetStatus(format!(
-                "Location {location_name} of fleet {} is in status {loc_status}; game sessions can only be created in ACTIVE locations.",
-                fleet.id
-            )));
-        }
-
-        let window = match (&fleet.creation_limit, req.creator_id.as_deref()) {
-            (Some(_), None) => {
-                return Err(ApiError::InvalidRequest(format!(
-                    "CreatorId is required: fleet {} has a resource creation limit policy.",
-                    fleet.id
-                )));
-            }
-            (Some(limit), Some(_)) => Some(CreatorWindow {
-                max: limit.per_creator as usize,
-                window_ms: i64::from(limit.period_minutes) * 60_000,
-                policy: true,
-            }),
-            (None, Some(_)) => Some(CreatorWindow { max: 1, window_ms: 1_000, policy: false }),
-            (None, None) => None,
-        };
-        if let (Some(w), Some(creator)) = (&window, req.creator_id.as_deref())
-            && let Some(times) = fleet.creators.get_mut(creator)
-        {
-            while times.front().is_some_and(|&t| t <= now.wall_ms - w.window_ms) {
-                times.pop_front();
-            }
-            if times.len() >= w.max {
-                return Err(ApiError::LimitExceeded(if w.policy {
-                    format!(
-                        "Creator {creator} has reached the limit of {} new game sessions per {} minutes on fleet {}.",
-                        w.max,
-                        w.window_ms / 60_000,
-                        fleet.id
-                    )
-                } else {
-                    format!(
-                        "Creator {creator} may create at most one game session per second on fleet {}.",
-                        fleet.id
-                    )
-                }));
-            }
-        }
-
+    /// Takes the capacity a new game session `seq` needs in location `loc_idx`: a ready
+    /// game-server process on a process-driven fleet, else a free slot on an ACTIVE instance.
+    /// `FleetCapacityExceeded` when there is none.
+    fn reserve_host(&mut self, fleet_id: &str, loc_idx: usize, seq: u64) -> ApiResult<Reservation> {
+        let fleet = self.fleets.get_mut(fleet_id).ok_or_else(|| fleet_not_found(fleet_id))?;
+        let location = fleet.locations[loc_idx].name.clone();
         let no_capacity = || {
             ApiError::FleetCapacityExceeded(format!(
-                "Unable to reserve a process on fleet {} in location {location_name}: every server process is hosting a game session.",
-                fleet.id
+                "Unable to reserve a process on fleet {fleet_id} in location {location}: every server process is hosting a game session."
             ))
         };
-        let (host, ip_address, dns_name, port) = if fleet.process_driven() {
-            let p =
-                self.hosts.reserve(&fleet.id, &fleet.locations[loc_idx].name, seq).ok_or_else(no_capacity)?;
-            (Host::Process { pid: p.pid, compute: p.compute }, p.ip, p.dns, p.port)
-        } else {
-            let slots = fleet.runtime.slots_per_instance();
-            let (instance, slot) = fleet.locations[loc_idx].allocate(slots).ok_or_else(no_capacity)?;
-            (
-                Host::Instance { instance, slot },
-                fleet.ip_address.clone(),
-                fleet.dns_name.clone(),
-                fleet.port_of(slot),
-            )
-        };
-
-        // Everything is checked: commit.
-        if let Some(creator) = req.creator_id.as_deref() {
-            fleet.creators.entry(creator.into()).or_default().push_back(now.wall_ms);
-            if fleet.creators.len() > CREATOR_SWEEP_THRESHOLD {
-                let horizon = now.wall_ms - window.as_ref().map_or(60_000, |w| w.window_ms.max(1_000));
-                fleet.creators.retain(|_, t| t.back().is_some_and(|&last| last > horizon));
-            }
+        if fleet.process_driven() {
+            let p = self.hosts.reserve(fleet_id, &location, seq).ok_or_else(no_capacity)?;
+            let host = Host::Process { pid: p.pid, compute: p.compute };
+            return Ok(Reservation { seq, loc_idx, host, ip_address: p.ip, dns_name: p.dns, port: p.port });
         }
-        let id_string = match token {
-            Some(t) => t.to_owned(),
-            None => ids::new_id("gsess"),
+        let slots = fleet.runtime.slots_per_instance();
+        let Some((instance, slot)) = fleet.locations[loc_idx].allocate(slots) else {
+            return Err(no_capacity());
         };
-        let is_home = loc_idx == 0;
-        let arn: Arc<str> = ids::game_session_arn(
-            &fleet.home_region,
-            &fleet.id,
-            (!is_home).then_some(location_name.as_str()),
-            &id_string,
-        )
-        .into();
+        Ok(Reservation {
+            seq,
+            loc_idx,
+            host: Host::Instance { instance, slot },
+            ip_address: fleet.ip_address.clone(),
+            dns_name: fleet.dns_name.clone(),
+            port: fleet.port_of(slot),
+        })
+    }
+
+    /// Puts a new ACTIVATING game session into the world and every index over it: the session
+    /// maps, its fleet's and location's session sets, and its fleet's tokens.
+    fn insert_game_session(
+        &mut self,
+        now: Now,
+        req: CreateGameSession,
+        fleet_id: &str,
+        fingerprint: u64,
+        at: Reservation,
+    ) -> ApiResult<()> {
+        let (seq, loc_idx) = (at.seq, at.loc_idx);
+        let fleet = self.fleets.get_mut(fleet_id).ok_or_else(|| fleet_not_found(fleet_id))?;
+        let token: Option<Box<str>> = req.idempotency_token.or(req.game_session_id).map(Into::into);
+        let id = token.as_deref().map_or_else(|| ids::new_id("gsess"), str::to_owned);
         let loc = &mut fleet.locations[loc_idx];
+        let remote = (loc_idx != 0).then_some(&*loc.name);
+        let arn: Arc<str> = ids::game_session_arn(&fleet.home_region, &fleet.id, remote, &id).into();
         loc.sessions.insert(seq);
         let session = GameSession {
             seq,
@@ -348,38 +417,44 @@ impl World {
             protection: fleet.protection,
             created_ms: now.wall_ms,
             terminated_ms: None,
-            ip_address,
-            dns_name,
-            port,
-            host,
+            ip_address: at.ip_address,
+            dns_name: at.dns_name,
+            port: at.port,
+            host: at.host,
             fingerprint,
-            token: token.map(Into::into),
+            token: token.clone(),
             activated_ms: None,
             ending: None,
             players: Vec::new(),
         };
         fleet.sessions.insert(seq);
         if let Some(t) = token {
-            fleet.tokens.insert(t.into(), seq);
+            fleet.tokens.insert(t, seq);
         }
-        let delay = fleet.activation_delay.unwrap_or(default_delay);
-        let activation_timeout = fleet
-            .runtime
-            .activation_timeout_seconds
-            .map_or(super::compute::DEFAULT_ACTIVATION_TIMEOUT, |s| Duration::from_secs(u64::from(s)));
-        let process_hosted = matches!(session.host, Host::Process { .. });
         self.sessions.insert(seq, Box::new(session));
         self.session_ids.insert(arn, seq);
-        if process_hosted {
-            // The process activates it (ActivateGameSession), or the timeout ends it.
+        Ok(())
+    }
+
+    /// Starts a new session's activation: on an instance it activates after the fleet's (or
+    /// the emulator's) activation delay; on a process it is pushed to the process, which
+    /// activates it, unless the fleet's activation timeout passes first.
+    fn schedule_activation(&mut self, seq: u64, now: Now) {
+        let Some(s) = self.sessions.get(&seq) else { return };
+        let Some(fleet) = self.fleets.get(&s.fleet_id) else { return };
+        if matches!(s.host, Host::Process { .. }) {
+            let timeout = fleet
+                .runtime
+                .activation_timeout_seconds
+                .map_or(super::compute::DEFAULT_ACTIVATION_TIMEOUT, |s| Duration::from_secs(u64::from(s)));
             if let Some(push) = self.session_push(seq) {
                 self.push_to_host(seq, ProcessMessage::CreateGameSession(push));
             }
-            self.schedule(now.at + activation_timeout, Timer::ActivationTimeout(seq));
+            self.schedule(now.at + timeout, Timer::ActivationTimeout(seq));
         } else {
+            let delay = fleet.activation_delay.unwrap_or(self.settings.game_session_activation_delay);
             self.schedule(now.at + delay, Timer::ActivateGameSession(seq));
         }
-        Ok(seq)
     }
 
     /// ACTIVATING → ACTIVE (a no-op for a session in any other state).
@@ -390,9 +465,12 @@ impl World {
         }
         s.status = GameSessionStatus::Active;
         s.activated_ms = Some(now.wall_ms);
+        // A process-hosted session's activation timeout no longer applies.
+        self.timers.cancel(&Subject::GameSession(seq), |_| true);
         if let Some(fleet) = self.fleets.get_mut(&s.fleet_id) {
             fleet.index_active(seq, &s.properties);
         }
+        self.placement_session_active(seq, now);
     }
 
     /// A game session by sequence number.
@@ -570,6 +648,8 @@ impl World {
             Host::Process { pid, .. } => Some((s.fleet_id.clone(), pid.clone())),
             Host::Instance { .. } => None,
         };
+        // An ACTIVATING session's activation (or activation timeout) no longer applies.
+        self.cancel_timers(Subject::GameSession(seq), |_| true);
         match (process, mode) {
             (Some(_), TerminationMode::TriggerOnProcessTerminate) => {
                 // onProcessTerminate; the session ends when the process calls ProcessEnding.
@@ -582,6 +662,7 @@ impl World {
                 // The service stops the process: its socket is closed and it is forgotten.
                 self.hosts.send(&fleet, &pid, ProcessMessage::Close);
                 self.hosts.remove(&fleet, &pid);
+                self.cancel_timers(Subject::Process(fleet, pid), |_| true);
                 self.schedule(now.at + delay, Timer::FinishTermination(seq));
             }
             (None, _) => self.schedule(now.at + delay, Timer::FinishTermination(seq)),
@@ -639,6 +720,7 @@ impl World {
             {
                 p.status = PlayerSessionStatus::Completed;
                 p.terminated_ms = Some(now.wall_ms);
+                self.timers.cancel(&Subject::PlayerSession(*ps), |_| true);
             }
         }
         let (fleet_id, location, host) = (s.fleet_id.clone(), s.location.clone(), s.host.clone());
@@ -650,7 +732,9 @@ impl World {
             Host::Process { pid, .. } => self.release_process(&fleet_id, &pid, seq),
         }
         let retention = self.settings.retention;
+        self.cancel_timers(Subject::GameSession(seq), |_| true);
         self.schedule(now.at + retention, Timer::PurgeGameSession(seq));
+        self.placement_session_ended(seq, now);
     }
 
     /// Forgets an ended game session, its player sessions and its idempotency token.
@@ -685,31 +769,7 @@ impl World {
         fleet: &Fleet,
         q: &SearchQuery<'_>,
     ) -> (Vec<&GameSession>, Option<SearchCursor>) {
-        let empty = std::collections::BTreeSet::new();
-        let single;
-        let candidates: &std::collections::BTreeSet<u64> = match q.filter {
-            Some(f) if f.required_game_session_id().is_some() => {
-                single = f
-                    .required_game_session_id()
-                    .and_then(|id| self.session_ids.get(id))
-                    .filter(|seq| fleet.active.contains(seq))
-                    .map(|seq| std::collections::BTreeSet::from([*seq]))
-                    .unwrap_or_default();
-                &single
-            }
-            Some(f) => {
-                let eqs = f.required_property_equalities();
-                if eqs.is_empty() {
-                    &fleet.active
-                } else {
-                    eqs.iter()
-                        .map(|(k, v)| fleet.props.get(*k).and_then(|by_v| by_v.get(*v)).unwrap_or(&empty))
-                        .min_by_key(|set| set.len())
-                        .unwrap_or(&fleet.active)
-                }
-            }
-            None => &fleet.active,
-        };
+        let candidates = self.search_candidates(fleet, q.filter);
         let keep = |s: &&GameSession| {
             s.status == GameSessionStatus::Active
                 && q.location.is_none_or(|l| *s.location == *l)
@@ -720,43 +780,63 @@ impl World {
             Some(sort) if sort.operand == Operand::CreationTimeMillis => Some(sort.descending),
             Some(_) => None,
         };
-        match by_creation {
-            Some(descending) => {
-                let after = match q.cursor {
-                    Some(SearchCursor::After(seq)) => Some(seq),
-                    _ => None,
-                };
-                let range: Box<dyn Iterator<Item = &u64>> = match (descending, after) {
-                    (false, None) => Box::new(candidates.iter()),
-                    (false, Some(a)) => Box::new(candidates.range((Bound::Excluded(a), Bound::Unbounded))),
-                    (true, None) => Box::new(candidates.iter().rev()),
-                    (true, Some(a)) => Box::new(candidates.range(..a).rev()),
-                };
-                let items = range
-                    .filter_map(|seq| self.sessions.get(seq).map(|s| &**s))
-                    .filter(keep)
-                    .map(|s| (s.seq, s));
-                let (page, next) = super::paging::page(items, q.limit);
-                (page, next.map(SearchCursor::After))
-            }
-            None => {
-                let mut all: Vec<&GameSession> = candidates
-                    .iter()
-                    .filter_map(|seq| self.sessions.get(seq).map(|s| &**s))
-                    .filter(keep)
-                    .collect();
-                if let Some(sort) = q.sort {
-                    all.sort_by(|a, b| sort.compare(*a, *b).then(a.seq.cmp(&b.seq)));
-                }
-                let skip = match q.cursor {
-                    Some(SearchCursor::Offset(n)) => n as usize,
-                    _ => 0,
-                };
-                let items = all.into_iter().enumerate().skip(skip).map(|(i, s)| (i as u64 + 1, s));
-                let (page, next) = super::paging::page(items, q.limit);
-                (page, next.map(SearchCursor::Offset))
-            }
+        let Some(descending) = by_creation else {
+            return self.search_page_sorted(&candidates, q, keep);
+        };
+        let after = match q.cursor {
+            Some(SearchCursor::After(seq)) => Some(seq),
+            _ => None,
+        };
+        let range: Box<dyn Iterator<Item = &u64>> = match (descending, after) {
+            (false, None) => Box::new(candidates.iter()),
+            (false, Some(a)) => Box::new(candidates.range((Bound::Excluded(a), Bound::Unbounded))),
+            (true, None) => Box::new(candidates.iter().rev()),
+            (true, Some(a)) => Box::new(candidates.range(..a).rev()),
+        };
+        let items =
+            range.filter_map(|seq| self.sessions.get(seq).map(|s| &**s)).filter(keep).map(|s| (s.seq, s));
+        let (page, next) = super::paging::page(items, q.limit);
+        (page, next.map(SearchCursor::After))
+    }
+
+    /// The sessions a search must look at: the one a required `gameSessionId = '...'` names,
+    /// else the smallest set of a required `gameSessionProperties.k = 'v'`, else every ACTIVE
+    /// session of the fleet.
+    fn search_candidates<'a>(&self, fleet: &'a Fleet, filter: Option<&Filter>) -> Cow<'a, BTreeSet<u64>> {
+        let Some(f) = filter else { return Cow::Borrowed(&fleet.active) };
+        if let Some(id) = f.required_game_session_id() {
+            let seq = self.session_ids.get(id).filter(|seq| fleet.active.contains(seq));
+            return Cow::Owned(seq.map(|seq| BTreeSet::from([*seq])).unwrap_or_default());
         }
+        let eqs = f.required_property_equalities();
+        let sets = eqs.iter().map(|(k, v)| fleet.props.get(*k).and_then(|by_v| by_v.get(*v)));
+        match sets.min_by_key(|set| set.map_or(0, BTreeSet::len)) {
+            None => Cow::Borrowed(&fleet.active),
+            Some(Some(set)) => Cow::Borrowed(set),
+            Some(None) => Cow::Owned(BTreeSet::new()),
+        }
+    }
+
+    /// A search page in any order but creation time: every match is sorted, and the page is
+    /// an offset into them.
+    fn search_page_sorted<'a>(
+        &'a self,
+        candidates: &BTreeSet<u64>,
+        q: &SearchQuery<'_>,
+        keep: impl Fn(&&'a GameSession) -> bool,
+    ) -> (Vec<&'a GameSession>, Option<SearchCursor>) {
+        let mut all: Vec<&GameSession> =
+            candidates.iter().filter_map(|seq| self.sessions.get(seq).map(|s| &**s)).filter(keep).collect();
+        if let Some(sort) = q.sort {
+            all.sort_by(|a, b| sort.compare(*a, *b).then(a.seq.cmp(&b.seq)));
+        }
+        let skip = match q.cursor {
+            Some(SearchCursor::Offset(n)) => n as usize,
+            _ => 0,
+        };
+        let items = all.into_iter().enumerate().skip(skip).map(|(i, s)| (i as u64 + 1, s));
+        let (page, next) = super::paging::page(items, q.limit);
+        (page, next.map(SearchCursor::Offset))
     }
 
     /// A small log of a game session's lifecycle (what GetGameSessionLogUrl's URL serves).
@@ -861,6 +941,7 @@ mod tests {
         w.advance(t.after(Duration::from_millis(500)));
         assert_eq!(w.game_session(seq).unwrap().status, GameSessionStatus::Active);
         assert!(w.fleets["fleet-a"].active.contains(&seq));
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -875,6 +956,7 @@ mod tests {
             "{}",
             s.arn
         );
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -885,6 +967,7 @@ mod tests {
         assert_ne!(w.game_session(a).unwrap().port, w.game_session(b).unwrap().port);
         let err = w.create_game_session(now(), req("fleet-a")).unwrap_err();
         assert_eq!(err.code(), "FleetCapacityExceededException");
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -895,6 +978,7 @@ mod tests {
         assert_eq!(w.create_game_session(now(), r.clone()).unwrap_err().code(), "InvalidRequestException");
         r.location = Some("mars-north-1".into());
         assert_eq!(w.create_game_session(now(), r).unwrap_err().code(), "UnsupportedRegionException");
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -910,6 +994,7 @@ mod tests {
         let err = w.create_game_session(now(), r).unwrap_err();
         assert_eq!(err.code(), "IdempotentParameterMismatchException");
         assert_eq!(w.sessions.len(), 1);
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -921,6 +1006,7 @@ mod tests {
         let err = w.create_game_session(now(), r).unwrap_err();
         assert_eq!(err.code(), "IdempotentParameterMismatchException");
         assert_eq!(err.message(), "A game session with this custom ID string already exists in this fleet.");
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -929,7 +1015,10 @@ mod tests {
         s.creation_limit = Some(CreationLimit { per_creator: 2, period_minutes: 1 });
         let mut w = world_with(s);
         let t = now();
-        assert_eq!(w.create_game_session(t, req("fleet-a")).unwrap_err().code(), "InvalidRequestException");
+        // Requests without a CreatorId are not counted, however many.
+        for _ in 0..3 {
+            w.create_game_session(t, req("fleet-a")).unwrap();
+        }
         let mut r = req("fleet-a");
         r.creator_id = Some("p1".into());
         w.create_game_session(t, r.clone()).unwrap();
@@ -943,6 +1032,7 @@ mod tests {
         w.create_game_session(t, r.clone()).unwrap();
         assert_eq!(w.create_game_session(t, r.clone()).unwrap_err().code(), "LimitExceededException");
         w.create_game_session(t.after(Duration::from_millis(1001)), r).unwrap();
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -954,6 +1044,124 @@ mod tests {
             w.create_game_session(now(), req("fleet-a")).unwrap_err().code(),
             "InvalidFleetStatusException"
         );
+        w.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn replay_or_mismatch_replays_same_token_and_rejects_the_rest() {
+        let mut w = world_with(spec("fleet-a", 4, &[("us-east-1", 1)]));
+        let mut r = req("fleet-a");
+        r.idempotency_token = Some("tok-1".into());
+        let seq = w.create_game_session(now(), r.clone()).unwrap();
+        let fleet = &w.fleets["fleet-a"];
+        let existing = w.game_session(seq);
+        let fp = r.fingerprint("us-east-1");
+        assert_eq!(replay_or_mismatch(fleet, existing, &r, fp).unwrap(), Some(seq));
+        let err = replay_or_mismatch(fleet, existing, &r, fp ^ 1).unwrap_err();
+        assert_eq!(err.code(), "IdempotentParameterMismatchException");
+        let custom = CreateGameSession { game_session_id: Some("tok-1".into()), ..req("fleet-a") };
+        let err = replay_or_mismatch(fleet, existing, &custom, fp).unwrap_err();
+        assert_eq!(err.message(), "A game session with this custom ID string already exists in this fleet.");
+        let fresh = CreateGameSession { idempotency_token: Some("tok-2".into()), ..req("fleet-a") };
+        assert_eq!(replay_or_mismatch(fleet, None, &fresh, fp).unwrap(), None);
+        assert_eq!(replay_or_mismatch(fleet, None, &req("fleet-a"), fp).unwrap(), None);
+        w.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn check_can_create_in_needs_an_active_fleet_and_location() {
+        let mut s = spec("fleet-a", 2, &[("us-east-1", 1), ("us-west-2", 1)]);
+        s.locations[1].status = FleetStatus::Activating;
+        let mut w = world_with(s);
+        let fleet = &w.fleets["fleet-a"];
+        assert_eq!(check_can_create_in(fleet, None, "us-east-1").unwrap(), 0);
+        let err = check_can_create_in(fleet, Some("us-west-2"), "us-west-2").unwrap_err();
+        assert_eq!(err.code(), "InvalidFleetStatusException");
+        assert!(err.message().contains("Location us-west-2"), "{}", err.message());
+        assert_eq!(
+            check_can_create_in(fleet, Some("eu-west-1"), "eu-west-1").unwrap_err().code(),
+            "InvalidRequestException"
+        );
+        w.fleets.get_mut("fleet-a").unwrap().status = FleetStatus::Activating;
+        let err = check_can_create_in(&w.fleets["fleet-a"], None, "us-east-1").unwrap_err();
+        assert_eq!(err.code(), "InvalidFleetStatusException");
+        let any = Fleet::from_spec(
+            FleetSpec::for_tests("fleet-b", ComputeType::Anywhere, 1, &[("custom-x", 0)]),
+            "fleet-b".into(),
+            "arn".into(),
+            "us-east-1",
+            1,
+            0,
+        );
+        let err = check_can_create_in(&any, None, "us-east-1").unwrap_err();
+        assert_eq!(err.message(), "Location is required for game sessions on Anywhere fleet fleet-b.");
+        w.fleets.get_mut("fleet-a").unwrap().status = FleetStatus::Active;
+        w.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn check_creator_limit_counts_only_named_creators_within_the_window() {
+        let mut s = spec("fleet-a", 10, &[("us-east-1", 1)]);
+        s.creation_limit = Some(CreationLimit { per_creator: 2, period_minutes: 1 });
+        let mut w = world_with(s);
+        let t = now().wall_ms;
+        let fleet = w.fleets.get_mut("fleet-a").unwrap();
+        assert_eq!(creator_window(fleet, None), None, "no CreatorId: not counted (issue 15)");
+        let window = creator_window(fleet, Some("p1")).unwrap();
+        assert_eq!(window, CreatorWindow { max: 2, window_ms: 60_000, policy: true });
+        record_creation(fleet, "p1", window, t);
+        assert!(check_creator_limit(fleet, "p1", window, t).is_ok());
+        record_creation(fleet, "p1", window, t);
+        let err = check_creator_limit(fleet, "p1", window, t).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "Creator p1 has reached the limit of 2 new game sessions per 1 minutes on fleet fleet-a."
+        );
+        assert!(check_creator_limit(fleet, "p2", window, t).is_ok());
+        assert!(check_creator_limit(fleet, "p1", window, t + 60_000).is_ok());
+        fleet.creation_limit = None;
+        let window = creator_window(fleet, Some("p3")).unwrap();
+        assert_eq!(window, CreatorWindow { max: 1, window_ms: 1_000, policy: false });
+        record_creation(fleet, "p3", window, t);
+        assert_eq!(
+            check_creator_limit(fleet, "p3", window, t + 999).unwrap_err().code(),
+            "LimitExceededException"
+        );
+        assert!(check_creator_limit(fleet, "p3", window, t + 1_000).is_ok());
+        w.fleets.get_mut("fleet-a").unwrap().creators.clear();
+        w.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn reserve_host_takes_distinct_slots_until_none_is_left() {
+        let mut w = world_with(spec("fleet-a", 2, &[("us-east-1", 1)]));
+        let a = w.reserve_host("fleet-a", 0, 1).unwrap();
+        let b = w.reserve_host("fleet-a", 0, 2).unwrap();
+        assert_eq!(a.host, Host::Instance { instance: 0, slot: 0 });
+        assert_eq!((a.port, b.port), (7777, 7778));
+        let err = w.reserve_host("fleet-a", 0, 3).unwrap_err();
+        assert_eq!(err.code(), "FleetCapacityExceededException");
+        assert_eq!(w.fleets["fleet-a"].locations[0].used_slots(), 2);
+    }
+
+    #[test]
+    fn insert_game_session_puts_it_in_every_index() {
+        let mut w = world_with(spec("fleet-a", 2, &[("us-east-1", 1), ("us-west-2", 1)]));
+        let t = now();
+        let at = w.reserve_host("fleet-a", 1, 7).unwrap();
+        let mut r = req("fleet-a");
+        r.idempotency_token = Some("tok-7".into());
+        w.insert_game_session(t, r, "fleet-a", 42, at).unwrap();
+        let s = w.game_session(7).unwrap();
+        assert_eq!(&*s.arn, "arn:aws:gamelift:us-east-1::gamesession/fleet-a/us-west-2/tok-7");
+        assert_eq!(w.game_session_by_id(&s.arn).unwrap().seq, 7);
+        let fleet = &w.fleets["fleet-a"];
+        assert!(fleet.sessions.contains(&7) && fleet.locations[1].sessions.contains(&7));
+        assert_eq!(fleet.tokens.get("tok-7"), Some(&7));
+        // Its activation is not scheduled yet: the checker sees an ACTIVATING session stuck.
+        assert!(w.check_invariants().unwrap_err().contains("session 7 is ACTIVATING"));
+        w.schedule_activation(7, t);
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -972,5 +1180,6 @@ mod tests {
             }
         }
         assert_eq!(seen, seqs);
+        w.check_invariants().unwrap();
     }
 }

@@ -36,6 +36,11 @@ pub fn alias_arn(region: &str, alias_id: &str) -> String {
     format!("arn:aws:gamelift:{region}::alias/{alias_id}")
 }
 
+/// `arn:aws:gamelift:<region>:<account>:gamesessionqueue/<name>`.
+pub fn queue_arn(region: &str, account: &str, name: &str) -> String {
+    format!("arn:aws:gamelift:{region}:{account}:gamesessionqueue/{name}")
+}
+
 /// `arn:aws:gamelift:<region>::<kind>/<id>` for builds, scripts and other account-less ARNs.
 pub fn resource_arn(region: &str, kind: &str, id: &str) -> String {
     format!("arn:aws:gamelift:{region}::{kind}/{id}")

@@ -184,6 +184,7 @@ mod tests {
         assert_eq!(&*w.custom_location(&arn).unwrap().name, "custom-home");
         w.delete_location("custom-home").unwrap();
         assert!(matches!(w.custom_location("custom-home"), Err(ApiError::NotFound(_))));
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -208,5 +209,6 @@ mod tests {
         assert_eq!(names.len(), commercial + 2);
         assert!(!names.iter().any(|n| n.starts_with("cn-") || n.starts_with("us-gov-")));
         assert_eq!(names[commercial..], ["custom-a1", "custom-b2"]);
+        w.check_invariants().unwrap();
     }
 }

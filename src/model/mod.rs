@@ -19,7 +19,11 @@
 //! - `compute.rs`: computes, auth tokens and game-server processes (Server SDK 5): the
 //!   capacity of process-driven fleets, and the messages queued for processes.
 //! - `build.rs`, `location.rs`, `tags.rs`: builds and scripts, custom locations, tags.
+//! - `queue.rs`, `placement.rs`: game session queues, placement (StartGameSessionPlacement)
+//!   and the placement events recorded for the state layer.
 //! - `timers.rs`: the deadline-ordered queue the lifecycle driver drains.
+//! - `invariants.rs`: `World::check_invariants`, which checks every index against the records
+//!   it indexes (run after every call by the tests, and per request on demand in debug builds).
 //! - `paging.rs`: opaque NextToken encoding.
 //! - `ids.rs`, `regions.rs`: identifier/ARN shapes and known Regions.
 //! - `search.rs`: the SearchGameSessions filter/sort expression language.
@@ -32,9 +36,12 @@ pub mod fleet_capacity;
 pub mod fleet_lifecycle;
 pub mod game_session;
 pub mod ids;
+pub mod invariants;
 pub mod location;
 pub mod paging;
+pub mod placement;
 pub mod player_session;
+pub mod queue;
 pub mod regions;
 pub mod search;
 pub mod sharded;

@@ -9,7 +9,8 @@
 
 use std::sync::Arc;
 
-use super::timers::Timer;
+use super::game_session::GameSession;
+use super::timers::{Subject, Timer};
 use super::world::{Now, World};
 use super::{GameSessionStatus, PlayerSessionCreationPolicy, PlayerSessionStatus, ids};
 use crate::error::{ApiError, ApiResult};
@@ -69,20 +70,34 @@ impl World {
         game_session_id: &str,
         players: Vec<(String, Option<String>)>,
     ) -> ApiResult<Vec<u64>> {
-        let gs_seq = self.game_session_by_id(game_session_id)?.seq;
-        let timeout = self.settings.player_session_timeout;
-        let Some(gs) = self.sessions.get(&gs_seq) else {
-            return Err(ApiError::NotFound(format!("Game session {game_session_id} not found.")));
-        };
+        let gs = self.game_session_by_id(game_session_id)?;
+        let gs_seq = gs.seq;
+        self.check_can_seat(gs, &players)?;
+        let mut created = Vec::with_capacity(players.len());
+        for (player, data) in players {
+            created.push(self.insert_player_session(now, gs_seq, player, data));
+        }
+        if let Some(gs) = self.sessions.get_mut(&gs_seq) {
+            gs.current_players += created.len() as u32;
+            gs.players.extend_from_slice(&created);
+        }
+        Ok(created)
+    }
+
+    /// Whether `players` can all get a seat in `gs`: it is ACTIVE and accepting players, each
+    /// player is listed once and has no open seat there yet, and they all fit under its
+    /// maximum (and the 200-player ceiling).
+    fn check_can_seat(&self, gs: &GameSession, players: &[(String, Option<String>)]) -> ApiResult<()> {
+        let id = &gs.arn;
         if gs.status != GameSessionStatus::Active {
             return Err(ApiError::InvalidGameSessionStatus(format!(
-                "Game session {game_session_id} is in status {}; player sessions can only be created in ACTIVE game sessions.",
+                "Game session {id} is in status {}; player sessions can only be created in ACTIVE game sessions.",
                 gs.status
             )));
         }
         if gs.policy != PlayerSessionCreationPolicy::AcceptAll {
             return Err(ApiError::InvalidGameSessionStatus(format!(
-                "Game session {game_session_id} is not accepting new players (PlayerSessionCreationPolicy {}).",
+                "Game session {id} is not accepting new players (PlayerSessionCreationPolicy {}).",
                 gs.policy
             )));
         }
@@ -90,14 +105,12 @@ impl World {
             if players[..i].iter().any(|(p, _)| p == player) {
                 return Err(ApiError::InvalidRequest(format!("Player {player} is listed more than once.")));
             }
-            let already = gs
-                .players
-                .iter()
-                .filter_map(|ps| self.player_sessions.get(ps))
-                .any(|p| p.is_open() && *p.player_id == **player);
-            if already {
+            let seated = |ps: &u64| {
+                self.player_sessions.get(ps).is_some_and(|p| p.is_open() && *p.player_id == **player)
+            };
+            if gs.players.iter().any(seated) {
                 return Err(ApiError::InvalidRequest(format!(
-                    "Player {player} already has a player session in game session {game_session_id}."
+                    "Player {player} already has a player session in game session {id}."
                 )));
             }
         }
@@ -105,38 +118,35 @@ impl World {
         let wanted = players.len() as u32;
         if gs.current_players + wanted > capacity {
             return Err(ApiError::GameSessionFull(format!(
-                "Game session {game_session_id} has {} of {capacity} player slots taken; {wanted} more do not fit.",
+                "Game session {id} has {} of {capacity} player slots taken; {wanted} more do not fit.",
                 gs.current_players
             )));
         }
-        let mut created = Vec::with_capacity(players.len());
-        for (player, data) in players {
-            let seq = self.next_seq();
-            let id: Arc<str> = ids::new_id("psess").into();
-            let player_id: Arc<str> = player.into();
-            self.player_sessions.insert(
-                seq,
-                Box::new(PlayerSession {
-                    seq,
-                    id: id.clone(),
-                    player_id: player_id.clone(),
-                    game_session: gs_seq,
-                    status: PlayerSessionStatus::Reserved,
-                    data: data.map(Into::into),
-                    created_ms: now.wall_ms,
-                    terminated_ms: None,
-                }),
-            );
-            self.player_session_ids.insert(id, seq);
-            self.players.get_or_insert_with(player_id, Vec::new).push(seq);
-            self.schedule(now.at + timeout, Timer::PlayerSessionTimeout(seq));
-            created.push(seq);
-        }
-        if let Some(gs) = self.sessions.get_mut(&gs_seq) {
-            gs.current_players += wanted;
-            gs.players.extend_from_slice(&created);
-        }
-        Ok(created)
+        Ok(())
+    }
+
+    /// Adds one RESERVED player session of game session `gs_seq` to the player indexes and
+    /// schedules its timeout (the caller adds it to the game session). Returns its number.
+    fn insert_player_session(&mut self, now: Now, gs_seq: u64, player: String, data: Option<String>) -> u64 {
+        let seq = self.next_seq();
+        let id: Arc<str> = ids::new_id("psess").into();
+        let player_id: Arc<str> = player.into();
+        let session = PlayerSession {
+            seq,
+            id: id.clone(),
+            player_id: player_id.clone(),
+            game_session: gs_seq,
+            status: PlayerSessionStatus::Reserved,
+            data: data.map(Into::into),
+            created_ms: now.wall_ms,
+            terminated_ms: None,
+        };
+        self.player_sessions.insert(seq, Box::new(session));
+        self.player_session_ids.insert(id, seq);
+        self.players.get_or_insert_with(player_id, Vec::new).push(seq);
+        let timeout = self.settings.player_session_timeout;
+        self.schedule(now.at + timeout, Timer::PlayerSessionTimeout(seq));
+        seq
     }
 
     /// A player session by ID: `NotFoundException` when unknown.
@@ -174,6 +184,7 @@ impl World {
         if let Some(p) = self.player_sessions.get_mut(&seq) {
             p.status = PlayerSessionStatus::Active;
         }
+        self.cancel_timers(Subject::PlayerSession(seq), |_| true);
         Ok(seq)
     }
 
@@ -203,6 +214,7 @@ impl World {
         if let Some(gs) = self.sessions.get_mut(&p.game_session) {
             gs.current_players = gs.current_players.saturating_sub(1);
         }
+        self.cancel_timers(Subject::PlayerSession(seq), |_| true);
     }
 
     /// Removes a player session from every index (its game session is being purged).
@@ -242,5 +254,78 @@ impl World {
             .filter(|p| status.is_none_or(|st| p.status == st))
             .map(|p| (p.seq, p));
         Ok(super::paging::page(items, q.limit))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::model::fleet::{ComputeType, FleetSpec};
+    use crate::model::{CreateGameSession, Settings};
+
+    fn now() -> Now {
+        Now { at: tokio::time::Instant::now(), wall_ms: 1_700_000_000_000 }
+    }
+
+    /// A world with one ACTIVE game session of at most 2 players; returns it and its ID.
+    fn world() -> (World, Now, String) {
+        let mut w = World::new(Settings::for_tests());
+        let t = now();
+        w.insert_fleet(FleetSpec::for_tests("fleet-a", ComputeType::Ec2, 2, &[("us-east-1", 1)]), t).unwrap();
+        let req = CreateGameSession {
+            fleet_id: Some("fleet-a".into()),
+            maximum_player_session_count: 2,
+            ..Default::default()
+        };
+        let seq = w.create_game_session(t, req).unwrap();
+        let t = t.after(Duration::from_secs(1));
+        w.advance(t);
+        let id = w.game_session(seq).unwrap().arn.to_string();
+        (w, t, id)
+    }
+
+    fn players(names: &[&str]) -> Vec<(String, Option<String>)> {
+        names.iter().map(|n| (n.to_string(), None)).collect()
+    }
+
+    #[test]
+    fn check_can_seat_names_each_reason_a_player_cannot_join() {
+        let (mut w, t, id) = world();
+        let gs = w.game_session_by_id(&id).unwrap();
+        assert!(w.check_can_seat(gs, &players(&["a", "b"])).is_ok());
+        let code = |w: &World, names: &[&str]| {
+            let gs = w.game_session_by_id(&id).unwrap();
+            w.check_can_seat(gs, &players(names)).unwrap_err().code()
+        };
+        assert_eq!(code(&w, &["a", "a"]), "InvalidRequestException");
+        assert_eq!(code(&w, &["a", "b", "c"]), "GameSessionFullException");
+        w.create_player_sessions(t, &id, players(&["a"])).unwrap();
+        assert_eq!(code(&w, &["a"]), "InvalidRequestException");
+        assert_eq!(code(&w, &["b", "c"]), "GameSessionFullException");
+        w.update_game_session(crate::model::UpdateGameSession {
+            game_session_id: id.clone(),
+            policy: Some(PlayerSessionCreationPolicy::DenyAll),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(code(&w, &["b"]), "InvalidGameSessionStatusException");
+        w.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn insert_player_session_indexes_it_and_schedules_its_timeout() {
+        let (mut w, t, id) = world();
+        let created = w.create_player_sessions(t, &id, players(&["a", "b"])).unwrap();
+        assert_eq!(w.game_session_by_id(&id).unwrap().current_players, 2);
+        let p = w.player_session(created[1]).unwrap();
+        assert_eq!((p.status, &*p.player_id), (PlayerSessionStatus::Reserved, "b"));
+        assert_eq!(w.player_session_by_id(&p.id.clone()).unwrap().seq, created[1]);
+        w.check_invariants().unwrap();
+        w.advance(t.after(Duration::from_secs(60)));
+        assert_eq!(w.player_session(created[0]).unwrap().status, PlayerSessionStatus::Timedout);
+        assert_eq!(w.game_session_by_id(&id).unwrap().current_players, 0);
+        w.check_invariants().unwrap();
     }
 }

@@ -421,116 +421,100 @@ fn is_valid_number(text: &str) -> bool {
     all_digits(int) && frac.is_none_or(all_digits)
 }
 
+/// The characters of an expression with their byte offsets.
+type Chars = [(usize, char)];
+
+fn char_at(chars: &Chars, i: usize) -> Option<char> {
+    chars.get(i).map(|&(_, c)| c)
+}
+
 fn tokenize(src: &str) -> Result<Vec<Token<'_>>, String> {
     let chars: Vec<(usize, char)> = src.char_indices().collect();
     let byte_at = |i: usize| chars.get(i).map_or(src.len(), |&(b, _)| b);
-    let char_at = |i: usize| chars.get(i).map(|&(_, c)| c);
     let mut tokens = Vec::new();
     let mut i = 0;
-    while let Some(c) = char_at(i) {
+    while let Some(c) = char_at(&chars, i) {
         if c.is_whitespace() {
             i += 1;
             continue;
         }
         let start = i;
-        let tok = match c {
-            '(' => {
-                i += 1;
-                Tok::LParen
+        let (tok, end) = if let Some(op) = scan_operator(&chars, i) {
+            op
+        } else if c == '\'' || c == '"' {
+            scan_string(&chars, start)?
+        } else if c.is_ascii_digit()
+            || (c == '-' && char_at(&chars, i + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
+            scan_number(src, &chars, start)?
+        } else if is_ident_start(c) {
+            let mut end = i + 1;
+            while char_at(&chars, end).is_some_and(is_ident_continue) {
+                end += 1;
             }
-            ')' => {
-                i += 1;
-                Tok::RParen
-            }
-            '=' => {
-                i += 1;
-                Tok::Cmp(Comparator::Eq)
-            }
-            '<' => match char_at(i + 1) {
-                Some('>') => {
-                    i += 2;
-                    Tok::Cmp(Comparator::Ne)
-                }
-                Some('=') => {
-                    i += 2;
-                    Tok::Cmp(Comparator::Le)
-                }
-                _ => {
-                    i += 1;
-                    Tok::Cmp(Comparator::Lt)
-                }
-            },
-            '>' => {
-                if char_at(i + 1) == Some('=') {
-                    i += 2;
-                    Tok::Cmp(Comparator::Ge)
-                } else {
-                    i += 1;
-                    Tok::Cmp(Comparator::Gt)
-                }
-            }
-            '\'' | '"' => {
-                let quote = c;
-                let mut value = String::new();
-                i += 1;
-                loop {
-                    match char_at(i) {
-                        None => {
-                            return Err(format!("unterminated string starting at position {start}"));
-                        }
-                        Some('\\') => match char_at(i + 1) {
-                            None => {
-                                return Err(format!("unterminated string starting at position {start}"));
-                            }
-                            Some(escaped) => {
-                                value.push(escaped);
-                                i += 2;
-                            }
-                        },
-                        Some(q) if q == quote => {
-                            i += 1;
-                            break;
-                        }
-                        Some(other) => {
-                            value.push(other);
-                            i += 1;
-                        }
-                    }
-                }
-                Tok::Str(value)
-            }
-            c if c.is_ascii_digit() || (c == '-' && char_at(i + 1).is_some_and(|d| d.is_ascii_digit())) => {
-                // Consume everything that could belong to the literal so that
-                // `10AND` or `1.2.3` is reported as one bad number.
-                i += 1;
-                while char_at(i).is_some_and(|d| d.is_alphanumeric() || d == '.' || d == '_') {
-                    i += 1;
-                }
-                let text = &src[byte_at(start)..byte_at(i)];
-                if !is_valid_number(text) {
-                    return Err(format!("invalid number '{text}' at position {start}"));
-                }
-                match text.parse::<f64>() {
-                    Ok(n) if n.is_finite() => Tok::Num(n),
-                    _ => {
-                        return Err(format!("number '{text}' at position {start} is out of range"));
-                    }
-                }
-            }
-            c if is_ident_start(c) => {
-                i += 1;
-                while char_at(i).is_some_and(is_ident_continue) {
-                    i += 1;
-                }
-                Tok::Ident
-            }
-            other => {
-                return Err(format!("unexpected character '{other}' at position {start}"));
-            }
+            (Tok::Ident, end)
+        } else {
+            return Err(format!("unexpected character '{c}' at position {start}"));
         };
+        i = end;
         tokens.push(Token { tok, pos: start, text: &src[byte_at(start)..byte_at(i)] });
     }
     Ok(tokens)
+}
+
+/// A parenthesis or comparison operator at `i`, and where it ends.
+fn scan_operator(chars: &Chars, i: usize) -> Option<(Tok, usize)> {
+    let next = char_at(chars, i + 1);
+    Some(match (char_at(chars, i)?, next) {
+        ('(', _) => (Tok::LParen, i + 1),
+        (')', _) => (Tok::RParen, i + 1),
+        ('=', _) => (Tok::Cmp(Comparator::Eq), i + 1),
+        ('<', Some('>')) => (Tok::Cmp(Comparator::Ne), i + 2),
+        ('<', Some('=')) => (Tok::Cmp(Comparator::Le), i + 2),
+        ('<', _) => (Tok::Cmp(Comparator::Lt), i + 1),
+        ('>', Some('=')) => (Tok::Cmp(Comparator::Ge), i + 2),
+        ('>', _) => (Tok::Cmp(Comparator::Gt), i + 1),
+        _ => return None,
+    })
+}
+
+/// A string quoted with the quote at `start` (a backslash escapes the next character).
+fn scan_string(chars: &Chars, start: usize) -> Result<(Tok, usize), String> {
+    let unterminated = || format!("unterminated string starting at position {start}");
+    let quote = char_at(chars, start).ok_or_else(unterminated)?;
+    let mut value = String::new();
+    let mut i = start + 1;
+    loop {
+        match char_at(chars, i).ok_or_else(unterminated)? {
+            '\\' => {
+                value.push(char_at(chars, i + 1).ok_or_else(unterminated)?);
+                i += 2;
+            }
+            q if q == quote => return Ok((Tok::Str(value), i + 1)),
+            other => {
+                value.push(other);
+                i += 1;
+            }
+        }
+    }
+}
+
+/// A number at `start`. Everything that could belong to the literal is consumed, so that
+/// `10AND` or `1.2.3` is reported as one bad number.
+fn scan_number(src: &str, chars: &Chars, start: usize) -> Result<(Tok, usize), String> {
+    let mut end = start + 1;
+    while char_at(chars, end).is_some_and(|d| d.is_alphanumeric() || d == '.' || d == '_') {
+        end += 1;
+    }
+    let byte_at = |i: usize| chars.get(i).map_or(src.len(), |&(b, _)| b);
+    let text = &src[byte_at(start)..byte_at(end)];
+    if !is_valid_number(text) {
+        return Err(format!("invalid number '{text}' at position {start}"));
+    }
+    match text.parse::<f64>() {
+        Ok(n) if n.is_finite() => Ok((Tok::Num(n), end)),
+        _ => Err(format!("number '{text}' at position {start} is out of range")),
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -120,6 +120,11 @@ impl<K: Hash + Eq, V> ShardedMap<K, V> {
         self.len == 0
     }
 
+    /// Every entry, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.shards.iter().flat_map(|s| s.iter().map(|(_, k, v)| (k, v)))
+    }
+
     /// Every value, in no particular order.
     pub fn values(&self) -> impl Iterator<Item = &V> {
         self.shards.iter().flat_map(|s| s.iter().map(|(_, _, v)| v))

@@ -1,5 +1,5 @@
-//! Tags: developer-defined key/value labels on fleets, aliases, builds, scripts and custom
-//! locations, addressed by the resource's ARN.
+//! Tags: developer-defined key/value labels on fleets, aliases, builds, scripts, custom
+//! locations and game session queues, addressed by the resource's ARN.
 //!
 //! Rules (model documentation of `TagList` and the AWS tagging rules):
 //! - at most 200 tags in one request (checked by the generated validation) and at most
@@ -107,6 +107,7 @@ impl World {
             "build" => self.builds.get(id).map(|b| &b.arn),
             "script" => self.scripts.get(id).map(|s| &s.arn),
             "location" => self.custom_locations.get(id).map(|l| &l.arn),
+            "gamesessionqueue" => self.queues.get(id).map(|q| &q.arn),
             _ => None,
         };
         let not_found = || ApiError::NotFound(format!("Resource {arn} not found."));
@@ -159,6 +160,7 @@ mod tests {
         w.put_tags("arn:x", tags(&[("a", "1"), ("b", "2")])).unwrap();
         w.put_tags("arn:x", tags(&[("b", "3"), ("c", "4")])).unwrap();
         assert_eq!(w.tags_of("arn:x"), tags(&[("a", "1"), ("b", "3"), ("c", "4")]).as_slice());
+        w.check_invariants().unwrap();
     }
 
     #[test]
@@ -170,6 +172,7 @@ mod tests {
         assert!(matches!(err, ApiError::TaggingFailed(_)), "{err:?}");
         assert_eq!(w.tags_of("arn:x").len(), 50);
         assert_eq!(w.tags_of("arn:x")[0].1, "");
+        w.check_invariants().unwrap();
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::game_session::GameSession;
 use super::ids;
 use super::player_session::PlayerSession;
 use super::sharded::ShardedMap;
-use super::timers::{Timer, Timers};
+use super::timers::{Subject, Timer, Timers};
 use crate::error::{ApiError, ApiResult};
 
 /// The current time, as the lifecycle sees it (`at`, for deadlines) and as clients see it
@@ -63,6 +63,8 @@ pub struct Settings {
     /// How long a game-server process whose socket closed without `ProcessEnding` is kept for
     /// a reconnect with the same `pID`.
     pub process_reconnect_grace: Duration,
+    /// How often a PENDING game session placement is tried again.
+    pub placement_retry_interval: Duration,
 }
 
 impl Settings {
@@ -79,6 +81,7 @@ impl Settings {
             instance_activation_delay: Duration::from_millis(500),
             process_heartbeat_timeout: Duration::from_secs(60),
             process_reconnect_grace: Duration::from_secs(10),
+            placement_retry_interval: Duration::from_secs(1),
         }
     }
 }
@@ -106,6 +109,13 @@ pub struct World {
     pub(crate) custom_locations: FxHashMap<Arc<str>, super::location::CustomLocation>,
     /// Computes, auth tokens, game-server processes and the messages queued for them.
     pub(crate) hosts: super::compute::Hosts,
+    // Game session queues and placement
+    /// Game session queues by name.
+    pub(crate) queues: FxHashMap<Arc<str>, super::queue::Queue>,
+    /// Game session placements.
+    pub(crate) placements: super::placement::Placements,
+    /// Events recorded for the state layer to publish (`take_events`).
+    pub(crate) events: Vec<super::placement::ModelEvent>,
     next_seq: u64,
     /// The deadline the lifecycle driver sleeps until (None: until woken).
     driver_target: Option<Instant>,
@@ -130,6 +140,10 @@ impl World {
             tags: FxHashMap::default(),
             custom_locations: FxHashMap::default(),
             hosts: super::compute::Hosts::default(),
+            // Game session queues and placement
+            queues: FxHashMap::default(),
+            placements: super::placement::Placements::default(),
+            events: Vec::new(),
             next_seq: 0,
             driver_target: None,
         }
@@ -144,6 +158,11 @@ impl World {
     /// Queues a timed transition.
     pub(crate) fn schedule(&mut self, at: Instant, timer: Timer) {
         self.timers.schedule(at, timer);
+    }
+
+    /// Drops the pending timers of `subject` for which `which` holds (they no longer apply).
+    pub(crate) fn cancel_timers(&mut self, subject: Subject, which: impl Fn(&Timer) -> bool) {
+        self.timers.cancel(&subject, which);
     }
 
     /// Applies what is already due, then says whether the lifecycle driver must be woken: true
@@ -189,6 +208,11 @@ impl World {
                 Timer::HeartbeatMissed { fleet, pid, epoch } => self.heartbeat_missed(&fleet, &pid, epoch),
                 // Fleets
                 Timer::Fleet(t) => self.apply_fleet_timer(t, now),
+                // Game session placement
+                Timer::PlacementRetry { seq, generation } => self.placement_retry_due(seq, generation, now),
+                Timer::RetryWaitingPlacements => self.retry_waiting_placements(now),
+                Timer::PlacementTimeout(seq) => self.placement_timed_out(seq, now),
+                Timer::PurgePlacement(seq) => self.purge_placement(seq),
             }
         }
     }

@@ -17,6 +17,7 @@ mod fleets;
 mod game_sessions;
 mod locations;
 pub(crate) mod player_sessions;
+mod queues;
 pub(crate) mod tags;
 
 use serde::Serialize;
@@ -234,6 +235,13 @@ operations![
     locations::create_location,
     locations::delete_location,
     locations::list_locations,
+    queues::create_game_session_queue,
+    queues::describe_game_session_queues,
+    queues::update_game_session_queue,
+    queues::delete_game_session_queue,
+    queues::start_game_session_placement,
+    queues::describe_game_session_placement,
+    queues::stop_game_session_placement,
 ];
 
 /// `Limit` as a page size (absent: everything).

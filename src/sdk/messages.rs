@@ -85,7 +85,12 @@ fn required<'a>(v: &'a Option<String>, name: &str) -> ApiResult<&'a str> {
 fn activate_server_process(r: &Request<'_>, req: ActivateServerProcess) -> ApiResult<Done> {
     let port = req.port.filter(|p| *p > 0);
     let log_paths = req.log_paths.unwrap_or_default();
-    r.em.with_world(|w, _| w.server_process(r.who.key())?.activate_server_process(port, log_paths))?;
+    r.em.with_world(|w, now| {
+        w.server_process(r.who.key())?.activate_server_process(port, log_paths)?;
+        // A process that can host a game session is new capacity for waiting placements.
+        w.capacity_appeared(now);
+        Ok::<_, ApiError>(())
+    })?;
     Ok(Done {})
 }
 

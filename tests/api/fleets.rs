@@ -659,8 +659,10 @@ async fn update_fleet_attributes_changes_what_new_sessions_get() {
                 .contains(&"FLEET_NEW_GAME_SESSION_PROTECTION_POLICY_UPDATED".to_string())
         );
 
-        // The creation limit now needs a CreatorId and allows one session per creator.
-        session(&api, proto, &id).await.assert_error("InvalidRequestException");
+        // The creation limit now allows one session per creator; requests without a CreatorId
+        // are not counted.
+        session(&api, proto, &id).await.assert_ok();
+        session(&api, proto, &id).await.assert_ok();
         let with_creator = json!({ "FleetId": id, "MaximumPlayerSessionCount": 2, "CreatorId": "p1" });
         api.create(proto, with_creator.clone()).await.assert_ok();
         api.create(proto, with_creator).await.assert_error("LimitExceededException");

@@ -155,7 +155,7 @@ async fn advertised_host_names_the_sdk_endpoint() {
 
 /// A game-server process of the fixture Anywhere fleet, attached without a socket: requests go
 /// through `sdk::handle`, pushes arrive on its channel.
-struct Process<'a> {
+pub(crate) struct Process<'a> {
     api: &'a Api,
     who: ProcessIdentity,
     attached: Attached,
@@ -163,7 +163,7 @@ struct Process<'a> {
 }
 
 impl<'a> Process<'a> {
-    fn attach(api: &'a Api, pid: &str) -> Self {
+    pub(crate) fn attach(api: &'a Api, pid: &str) -> Self {
         let who = ProcessIdentity {
             pid: pid.into(),
             fleet_id: FLEET_ANYWHERE.into(),
@@ -192,14 +192,14 @@ impl<'a> Process<'a> {
     }
 
     #[track_caller]
-    fn ok(&mut self, action: &str, members: Value) -> Value {
+    pub(crate) fn ok(&mut self, action: &str, members: Value) -> Value {
         let reply = self.request(action, members);
         assert_eq!(reply["StatusCode"], 200, "{reply}");
         reply
     }
 
     /// The next push, as the socket would send it.
-    fn push(&mut self) -> Option<Value> {
+    pub(crate) fn push(&mut self) -> Option<Value> {
         let message = self.attached.messages.try_recv().ok()?;
         let frame = sdk::pushes::push(&message).expect("a push, not Close");
         Some(serde_json::from_str(&frame).expect("JSON push"))

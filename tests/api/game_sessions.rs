@@ -159,7 +159,6 @@ async fn create_game_session_errors_are_named_as_aws_names_them() {
             "UnsupportedRegionException",
             None,
         ),
-        (basic(FLEET_LIMITED), "InvalidRequestException", None),
         (
             json!({ "FleetId": FLEET, "MaximumPlayerSessionCount": -1 }),
             "InvalidRequestException",
@@ -237,6 +236,11 @@ async fn create_game_session_creator_limits_are_limit_exceeded() {
         api.create(proto, limited).await.assert_error("LimitExceededException");
         let other = json!({ "FleetId": FLEET_LIMITED, "MaximumPlayerSessionCount": 1, "CreatorId": "p2" });
         api.create(proto, other).await.assert_ok();
+        // Without a CreatorId the policy does not apply (issue 15), however many in a row.
+        let anonymous = json!({ "FleetId": FLEET_LIMITED, "MaximumPlayerSessionCount": 1 });
+        for _ in 0..3 {
+            api.create(proto, anonymous.clone()).await.assert_ok();
+        }
 
         let unlimited = json!({ "FleetId": FLEET, "MaximumPlayerSessionCount": 1, "CreatorId": "p1" });
         api.create(proto, unlimited.clone()).await.assert_ok();

@@ -93,6 +93,7 @@ impl Api {
 
     pub async fn send(&self, req: Request<Body>) -> Reply {
         let resp = self.app.clone().oneshot(req).await.expect("infallible");
+        self.assert_invariants();
         let status = resp.status();
         let headers = resp.headers().clone();
         let raw = resp.into_body().collect().await.expect("body").to_bytes().to_vec();
@@ -106,6 +107,14 @@ impl Api {
             serde_json::from_slice(&raw).unwrap_or(Value::Null)
         };
         Reply { status, headers, body, raw }
+    }
+
+    /// Panics, naming the index at fault, if the world's indexes disagree with its records.
+    #[track_caller]
+    pub fn assert_invariants(&self) {
+        if let Err(violations) = self.em.inspect(|w| w.check_invariants()) {
+            panic!("world invariants broken:\n{violations}");
+        }
     }
 
     pub async fn create(&self, proto: Proto, input: Value) -> Reply {

@@ -109,10 +109,11 @@ def test_create_game_session_third_session_in_tiny_fleet_raises_fleet_capacity_e
 # ------------------------------------------------------------------ creation limits
 
 
-def test_create_game_session_limited_fleet_without_creator_raises_invalid_request(gamelift):
-    with pytest.raises(gamelift.exceptions.InvalidRequestException) as e:
-        gamelift.create_game_session(FleetId=FLEET_LIMITED, MaximumPlayerSessionCount=1)
-    assert_service_error(e, "InvalidRequestException")
+def test_create_game_session_limited_fleet_without_creator_is_not_limited(gamelift):
+    # The policy counts only requests that name a creator (issue 15).
+    for _ in range(3):
+        gs = gamelift.create_game_session(FleetId=FLEET_LIMITED, MaximumPlayerSessionCount=1)
+        assert "CreatorId" not in gs["GameSession"]
 
 
 def test_create_game_session_limited_fleet_third_by_same_creator_raises_limit_exceeded(gamelift):

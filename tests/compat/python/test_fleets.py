@@ -408,10 +408,11 @@ def test_create_and_delete_fleet_locations(gl):
 
 # --------------------------------------------------------------------------- DeleteFleet
 
-def test_delete_fleet_ends_sessions_and_the_fleet_disappears(gl):
+def test_delete_fleet_ends_sessions_and_the_fleet_disappears(gl, module_endpoint):
     build = make_build(gl)
     fleet_id = active_fleet(gl, build)
     gs = new_session(gl, fleet_id)["GameSessionId"]
+    set_clock_paused(module_endpoint, True)  # DELETING lasts 100 ms: hold it while we look
     assert gl.delete_fleet(FleetId=fleet_id)["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert fleet_status(gl, fleet_id) == "DELETING"
     ended = session_status(gl, gs)
@@ -420,7 +421,8 @@ def test_delete_fleet_ends_sessions_and_the_fleet_disappears(gl):
         gl.delete_fleet(FleetId=fleet_id)
     assert_service_error(e, "InvalidFleetStatusException")
     assert "FLEET_DELETED" in [e["EventCode"] for e in gl.describe_fleet_events(FleetId=fleet_id)["Events"]]
-    wait_until("fleet gone", lambda: fleet_status(gl, fleet_id) is None)
+    advance_clock(module_endpoint, 0.1)
+    assert fleet_status(gl, fleet_id) is None
     assert fleet_id not in gl.list_fleets()["FleetIds"]
     with pytest.raises(gl.exceptions.NotFoundException) as e:
         gl.delete_fleet(FleetId=fleet_id)

@@ -32,6 +32,9 @@ def test_metrics_count_requests_and_show_the_world(gl, module_endpoint):
         gl.describe_game_sessions(FleetId=UNKNOWN_FLEET)
     advance_clock(module_endpoint, 1)
     gl.create_player_session(GameSessionId=a["GameSessionId"], PlayerId="player-1")
+    gl.start_game_session_placement(
+        PlacementId="metrics-placement-1", GameSessionQueueName="default-queue", MaximumPlayerSessionCount=2
+    )
 
     m = scrape(module_endpoint)
     req = "gamelift_emulator_requests"
@@ -49,9 +52,12 @@ def test_metrics_count_requests_and_show_the_world(gl, module_endpoint):
     gs = "gamelift_emulator_game_sessions"
     assert m[gs].type == "gauge"
     assert value(m, gs, gs, status="ACTIVE") == 2
-    assert value(m, gs, gs, status="ACTIVATING") == 0
+    assert value(m, gs, gs, status="ACTIVATING") == 1  # the placement's
     ps = "gamelift_emulator_player_sessions"
     assert value(m, ps, ps, status="RESERVED") == 1
+    pl = "gamelift_emulator_game_session_placements"
+    assert value(m, pl, pl, status="PENDING") == 1  # its game session waits for the clock
+    assert value(m, pl, pl, status="FULFILLED") == 0
     procs = "gamelift_emulator_game_server_processes_connected"
     assert value(m, procs, procs) == 0
     timers = "gamelift_emulator_pending_timers"

@@ -70,6 +70,12 @@ fn ms_of(t: &aws_sdk_gamelift::primitives::DateTime) -> i64 {
     t.to_millis().expect("timestamp in range")
 }
 
+/// Equal within 1 ms: the SDK reads CBOR epoch-second floats into whole milliseconds by truncation.
+#[track_caller]
+fn assert_ms(got: i64, want: i64) {
+    assert!((got - want).abs() <= 1, "{got} ms, expected {want} ms (±1)");
+}
+
 fn clock_ms(clock: &serde_json::Value) -> i64 {
     (clock["Now"].as_f64().expect("Now") * 1000.0).round() as i64
 }
@@ -87,7 +93,7 @@ async fn a_paused_clock_drives_activation_and_a_player_session_timeout_over_cbor
     );
     let gs = gs.game_session().expect("GameSession").clone();
     assert_eq!(gs.status().map(|s| s.as_str()), Some("ACTIVATING"));
-    assert_eq!(ms_of(gs.creation_time().expect("CreationTime")), clock_ms(&c0));
+    assert_ms(ms_of(gs.creation_time().expect("CreationTime")), clock_ms(&c0));
     let id = gs.game_session_id().expect("GameSessionId").to_owned();
     let status = |c: &aws_sdk_gamelift::Client, id: String| {
         let c = c.clone();
@@ -108,7 +114,7 @@ async fn a_paused_clock_drives_activation_and_a_player_session_timeout_over_cbor
     );
     let ps = ps.player_session().expect("PlayerSession").clone();
     assert_eq!(ps.status().map(|s| s.as_str()), Some("RESERVED"));
-    assert_eq!(ms_of(ps.creation_time().expect("CreationTime")), clock_ms(&c1));
+    assert_ms(ms_of(ps.creation_time().expect("CreationTime")), clock_ms(&c1));
 
     let c2 = emu.advance_clock(61.0).await;
     assert_eq!(clock_ms(&c2) - clock_ms(&c1), 61_000);

@@ -167,11 +167,17 @@ async fn create_game_session_limit_policy_third_session_by_creator_limit_exceede
 }
 
 #[tokio::test]
-async fn create_game_session_limit_policy_without_creator_id_invalid_request() {
+async fn create_game_session_limit_policy_without_creator_id_is_not_limited() {
+    // The policy counts only requests that name a creator (issue 15): more requests without a
+    // CreatorId than the policy allows one creator all succeed.
     let emu = Emulator::start().await;
-    let err =
-        create_err(create(&emu.client()).fleet_id(FLEET_LIMITED), "fleet ...0002 without CreatorId").await;
-    assert_invalid_request(&err);
+    let client = emu.client();
+    for n in 1..=3 {
+        let what = format!("session {n} without CreatorId");
+        let out = ok(create(&client).fleet_id(FLEET_LIMITED).send().await, &what);
+        let gs = out.game_session().expect("GameSession");
+        assert_eq!(gs.creator_id(), None, "{what}");
+    }
 }
 
 #[tokio::test]

@@ -12,4 +12,5 @@ mod describe_game_sessions;
 mod fleets;
 mod game_servers;
 mod protocol;
+mod queues;
 mod sessions;
