@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::events::EventBus;
+use crate::events::{EventBus, SinkSettings};
 use crate::fixtures::Fixtures;
 use crate::model::compute::ProcessMessage;
 use crate::model::{Now, World};
@@ -34,19 +34,24 @@ struct Inner {
     next_connection: AtomicU64,
     world: Mutex<World>,
     wake: Notify,
-    clock: Clock,
+    /// Shared with the event bus, which stamps notifications and signs requests with it.
+    clock: Arc<Clock>,
+    /// The event log and sinks; kept across `reset`.
+    events: EventBus,
     config: Config,
     fixtures: Fixtures,
     metrics: crate::metrics::Metrics,
-    /// Where the model's events are published.
-    events: EventBus,
 }
 
 impl Emulator {
     /// Builds the state from a configuration and parsed fixtures, loading the fixtures.
     pub fn new(config: Config, fixtures: Fixtures) -> Self {
-        let clock = Clock::start(config.clock == crate::config::ClockMode::Paused);
+        let clock = Arc::new(Clock::start(config.clock == crate::config::ClockMode::Paused));
         let world = fixtures.build_world(config.settings(), clock.now());
+        let events = EventBus::new(SinkSettings::from_config(&config), {
+            let clock = clock.clone();
+            move || clock.now().wall_ms
+        });
         Self {
             inner: Arc::new(Inner {
                 public_url: OnceLock::new(),
@@ -56,10 +61,10 @@ impl Emulator {
                 world: Mutex::new(world),
                 wake: Notify::new(),
                 clock,
+                events,
                 config,
                 fixtures,
                 metrics: crate::metrics::Metrics::default(),
-                events: EventBus::new(),
             }),
         }
     }
@@ -72,6 +77,11 @@ impl Emulator {
     /// The request metrics (`GET /metrics`).
     pub fn metrics(&self) -> &crate::metrics::Metrics {
         &self.inner.metrics
+    }
+
+    /// The event bus (queue placement events; the log behind `GET /_emulator/events`).
+    pub fn events(&self) -> &EventBus {
+        &self.inner.events
     }
 
     /// `host:port` for URLs handed out for a listener on `addr`: `--advertised-host` if given,
@@ -128,11 +138,6 @@ impl Emulator {
             self.inner.wake.notify_one();
         }
         out
-    }
-
-    /// The event bus (placement events and, later, others).
-    pub fn events(&self) -> &EventBus {
-        &self.inner.events
     }
 
     /// Publishes the events the model recorded (under the world lock, so they keep their order).
