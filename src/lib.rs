@@ -21,6 +21,8 @@
 //! - `events/`: the event bus placement events are published to (the log behind
 //!   `GET /_emulator/events`, SNS and webhook sinks), and their AWS envelope.
 //! - `flexmatch/`: the FlexMatch rule language engine (rule sets, matching); pure, no HTTP.
+//! - `metrics.rs`: `GET /metrics` (Prometheus); `server.rs`: [`Server`], the emulator inside a
+//!   Rust test's own process.
 //! - `fixtures.rs`, `config.rs`, `clock.rs`, `error.rs`.
 //!
 //! See docs/architecture.md for the design and its reasons.
@@ -35,10 +37,12 @@ pub mod fixtures;
 pub mod flexmatch;
 pub mod healthcheck;
 pub mod lifecycle;
+pub mod metrics;
 pub mod model;
 pub mod ops;
 pub mod protocol;
 pub mod sdk;
+pub mod server;
 pub mod state;
 pub mod tls;
 
@@ -50,6 +54,7 @@ use tokio::net::TcpListener;
 pub use config::Config;
 pub use error::ApiError;
 pub use fixtures::Fixtures;
+pub use server::{Server, ServerBuilder, ServerHandle};
 pub use state::Emulator;
 
 /// The HTTP application for `em` (tests call it in-process with `tower::ServiceExt::oneshot`).

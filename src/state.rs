@@ -43,6 +43,7 @@ struct Inner {
     /// "Something may have changed" counter for watchers such as the dashboard (bumped after
     /// every state call, O(1); readers coalesce).
     changes: tokio::sync::watch::Sender<u64>,
+    metrics: crate::metrics::Metrics,
 }
 
 impl Emulator {
@@ -67,6 +68,7 @@ impl Emulator {
                 config,
                 fixtures,
                 changes: tokio::sync::watch::Sender::new(0),
+                metrics: crate::metrics::Metrics::default(),
             }),
         }
     }
@@ -74,6 +76,11 @@ impl Emulator {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The request metrics (`GET /metrics`).
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.inner.metrics
     }
 
     /// The event bus (queue placement events; the log behind `GET /_emulator/events`).

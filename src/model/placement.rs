@@ -211,6 +211,11 @@ pub struct Placements {
 }
 
 impl Placements {
+    /// Every placement kept, oldest first.
+    pub fn values(&self) -> impl Iterator<Item = &Placement> {
+        self.by_seq.values()
+    }
+
     /// Number of placements kept.
     pub fn len(&self) -> usize {
         self.by_seq.len()

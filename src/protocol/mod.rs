@@ -31,6 +31,7 @@ pub fn router(em: Emulator) -> Router {
     Router::new()
         .merge(control::routes())
         .merge(ui::routes())
+        .route("/metrics", axum::routing::get(metrics))
         .fallback(api)
         .method_not_allowed_fallback(control::method_not_allowed)
         .with_state(em)
@@ -116,22 +117,23 @@ async fn api(State(em): State<Emulator>, req: Request) -> Response {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let (codec, result, op) = match route(&parts.method, parts.uri.path(), &parts.headers) {
-        Route::Error(codec, e) => (codec, Err(e), String::new()),
+        Route::Error(codec, e) => (codec, Err(e), "unknown"),
         Route::Api(codec, op) => {
             let result = match read_body(body, &parts.headers, em.config().max_body_size).await {
                 Ok(bytes) => ops::dispatch(&em, &op, codec, &bytes),
                 Err(e) => Err(e),
             };
-            (codec, result, op)
+            (codec, result, crate::metrics::operation_label(&op))
         }
     };
+    let outcome = match &result {
+        Ok(_) => "ok",
+        Err(e) => e.code(),
+    };
     let resp = respond(codec, result);
-    tracing::debug!(
-        op = %op,
-        status = resp.status().as_u16(),
-        micros = started.elapsed().as_micros() as u64,
-        "request"
-    );
+    let elapsed = started.elapsed();
+    em.metrics().observe_request(op, codec, outcome, elapsed.as_secs_f64());
+    tracing::debug!(op = %op, status = resp.status().as_u16(), micros = elapsed.as_micros() as u64, "request");
     resp
 }
 
@@ -146,6 +148,21 @@ fn wants_dashboard(req: &Request) -> bool {
             .get_all(header::ACCEPT)
             .iter()
             .any(|v| v.to_str().is_ok_and(|v| v.contains("text/html")))
+}
+
+/// `GET /metrics`: Prometheus scrapes this (OpenMetrics text).
+async fn metrics(State(em): State<Emulator>) -> Response {
+    match crate::metrics::render(&em) {
+        Ok(text) => {
+            let mut r = Response::new(Body::from(text));
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(crate::metrics::CONTENT_TYPE));
+            r
+        }
+        Err(_) => {
+            respond(Codec::Json, Err(ApiError::InternalService("The metrics could not be encoded.".into())))
+        }
+    }
 }
 
 async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<bytes::Bytes, ApiError> {

@@ -17,5 +17,6 @@ mod player_sessions;
 mod protocol;
 mod queues;
 mod search;
+mod server;
 mod sessions_lifecycle;
 mod tags;
