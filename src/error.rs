@@ -66,6 +66,10 @@ pub enum ApiError {
     /// The request body exceeds the emulator's limit (HTTP 413).
     #[error("{0}")]
     RequestEntityTooLarge(String),
+    /// The request was throttled (only ever injected through the faults API; every AWS SDK
+    /// retries this code).
+    #[error("{0}")]
+    Throttling(String),
 }
 
 impl ApiError {
@@ -91,6 +95,7 @@ impl ApiError {
             Self::UnknownOperation(_) => "UnknownOperationException",
             Self::UnsupportedOperation(_) => "UnsupportedOperationException",
             Self::RequestEntityTooLarge(_) => "RequestEntityTooLargeException",
+            Self::Throttling(_) => "ThrottlingException",
         }
     }
 
@@ -103,6 +108,7 @@ impl ApiError {
                 | Self::UnknownOperation(_)
                 | Self::UnsupportedOperation(_)
                 | Self::RequestEntityTooLarge(_)
+                | Self::Throttling(_)
         )
     }
 
@@ -137,7 +143,8 @@ impl ApiError {
             | Self::Serialization(m)
             | Self::UnknownOperation(m)
             | Self::UnsupportedOperation(m)
-            | Self::RequestEntityTooLarge(m) => m,
+            | Self::RequestEntityTooLarge(m)
+            | Self::Throttling(m) => m,
         }
     }
 }
@@ -173,6 +180,7 @@ mod tests {
             ApiError::UnknownOperation,
             ApiError::UnsupportedOperation,
             ApiError::RequestEntityTooLarge,
+            ApiError::Throttling,
         ]
         .into_iter()
         .map(|variant| variant(String::new()))
@@ -197,6 +205,7 @@ mod tests {
             ApiError::UnknownOperation(_) => 16,
             ApiError::UnsupportedOperation(_) => 17,
             ApiError::RequestEntityTooLarge(_) => 18,
+            ApiError::Throttling(_) => 19,
         };
         let ordinals: Vec<usize> = all.iter().map(ordinal).collect();
         assert_eq!(ordinals, (0..all.len()).collect::<Vec<_>>());

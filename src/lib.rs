@@ -20,6 +20,7 @@
 //!   `wss://` listener in front of the same router.
 //! - `events/`: the event bus placement events are published to, and their AWS envelope.
 //! - `flexmatch/`: the FlexMatch rule language engine (rule sets, matching); pure, no HTTP.
+//! - `faults.rs`: fault injection rules (`/_emulator/faults`), consulted before each operation.
 //! - `fixtures.rs`, `config.rs`, `clock.rs`, `error.rs`.
 //!
 //! See docs/architecture.md for the design and its reasons.
@@ -30,6 +31,7 @@ pub mod config;
 pub mod dto;
 pub mod error;
 pub mod events;
+pub mod faults;
 pub mod fixtures;
 pub mod flexmatch;
 pub mod healthcheck;

@@ -39,6 +39,8 @@ struct Inner {
     fixtures: Fixtures,
     /// Where the model's events are published.
     events: EventBus,
+    /// Injected faults (`/_emulator/faults`).
+    faults: crate::faults::Faults,
 }
 
 impl Emulator {
@@ -58,6 +60,7 @@ impl Emulator {
                 config,
                 fixtures,
                 events: EventBus::new(),
+                faults: crate::faults::Faults::default(),
             }),
         }
     }
@@ -182,8 +185,14 @@ impl Emulator {
         }
     }
 
-    /// Puts the world back to the fixtures, atomically.
+    /// The fault injection rules in force.
+    pub fn faults(&self) -> &crate::faults::Faults {
+        &self.inner.faults
+    }
+
+    /// Puts the world back to the fixtures, atomically, and clears injected faults.
     pub fn reset(&self) {
+        self.inner.faults.clear();
         let mut world = self.lock();
         *world = self.inner.fixtures.build_world(self.inner.config.settings(), self.now());
         // Processes belonged to the old world: close their sockets (they may reconnect).

@@ -113,6 +113,11 @@ async fn api(State(em): State<Emulator>, req: Request) -> Response {
     let (codec, result, op) = match route(&parts.method, parts.uri.path(), &parts.headers) {
         Route::Error(codec, e) => (codec, Err(e), String::new()),
         Route::Api(codec, op) => {
+            // An injected delay stalls the request here, before the body is read and without
+            // the world lock.
+            if let Some(delay) = em.faults().delay(&op) {
+                tokio::time::sleep(delay).await;
+            }
             let result = match read_body(body, &parts.headers, em.config().max_body_size).await {
                 Ok(bytes) => ops::dispatch(&em, &op, codec, &bytes),
                 Err(e) => Err(e),

@@ -173,6 +173,10 @@ async fn connection(em: Emulator, who: ProcessIdentity, socket: WebSocket) {
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
             },
             outgoing = rx.recv() => {
+                // `Abort` (an injected fault) drops the socket without a close frame.
+                if matches!(outgoing, Some(ProcessMessage::Abort)) {
+                    break;
+                }
                 // `Close` (or the emulator dropping the channel) is the end of the socket.
                 let Some(frame) = outgoing.as_ref().and_then(pushes::push) else {
                     let _ = sink.send(Message::Close(Some(CloseFrame { code: 1000, reason: "process ended".into() }))).await;

@@ -4,6 +4,7 @@
 mod aliases;
 mod builds;
 mod clock;
+mod faults;
 mod fleets;
 mod game_servers;
 mod game_sessions;
