@@ -214,3 +214,33 @@ mod tests {
         assert!(parse_duration("soon").is_err());
     }
 }
+
+/// The warning logged at start when the API listens beyond loopback: the emulator checks no
+/// credentials (unless `--verify-signatures`), and `/_emulator/*` (reset, faults, clock) is open
+/// to anyone who can reach the port. `None` on a loopback address.
+pub fn exposure_warning(addr: std::net::SocketAddr) -> Option<String> {
+    if addr.ip().is_loopback() {
+        return None;
+    }
+    Some(format!(
+        "listening on {addr}, beyond loopback: anyone who can reach this port can call the API without credentials \
+         and reset the emulator or inject faults through /_emulator/*; bind to 127.0.0.1 unless the network is trusted \
+         (a container's own network namespace is the usual case)"
+    ))
+}
+
+#[cfg(test)]
+mod exposure_tests {
+    use super::exposure_warning;
+
+    #[test]
+    fn binding_beyond_loopback_warns_and_loopback_does_not() {
+        for quiet in ["127.0.0.1:9080", "[::1]:9080", "127.0.0.2:1"] {
+            assert_eq!(exposure_warning(quiet.parse().expect("addr")), None, "{quiet}");
+        }
+        for loud in ["0.0.0.0:9080", "[::]:9080", "192.168.1.4:9080"] {
+            let w = exposure_warning(loud.parse().expect("addr")).expect(loud);
+            assert!(w.contains("beyond loopback") && w.contains("/_emulator/"), "{w}");
+        }
+    }
+}

@@ -66,6 +66,9 @@ pub async fn run(
 ) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
         em.set_listen_addr(addr);
+        if let Some(warning) = config::exposure_warning(addr) {
+            tracing::warn!("{warning}");
+        }
     }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let driver = tokio::spawn(lifecycle::run(em.clone(), {

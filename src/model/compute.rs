@@ -410,6 +410,23 @@ impl World {
         }
     }
 
+    /// Whether a process may connect to `fleet_id` from compute `compute_name` (checked before
+    /// the WebSocket upgrade, so a refusal is a 403 rather than a closed socket): the fleet
+    /// must be process-driven and, unless it is an EC2 fleet (whose computes appear as their
+    /// processes connect), the compute must be registered.
+    pub fn check_process_compute(&self, fleet_id: &str, compute_name: &str) -> ApiResult<()> {
+        let fleet = self
+            .process_driven_fleet(fleet_id)
+            .map_err(|e| ApiError::Unauthorized(e.message().to_string()))?;
+        let ec2 = fleet.compute_type == super::ComputeType::Ec2;
+        if !ec2 && self.hosts.computes.get(&fleet.id).and_then(|m| m.get(compute_name)).is_none() {
+            return Err(ApiError::Unauthorized(format!(
+                "Compute {compute_name} is not registered in fleet {fleet_id} (call RegisterCompute first)."
+            )));
+        }
+        Ok(())
+    }
+
     /// A socket for process `key` opened (first connect or reconnect). Messages that were queued
     /// while it was away go to the new socket.
     pub fn connect_process(

@@ -115,7 +115,8 @@ pub async fn upgrade(em: Emulator, req: axum::extract::Request) -> Response {
     let token = get("Authorization").unwrap_or_default();
     if let Err(e) = em.with_world(|w, now| {
         w.fleet(&fleet_id)?;
-        w.authorize_process(now, &fleet_id, &token)
+        w.authorize_process(now, &fleet_id, &token)?;
+        w.check_process_compute(&fleet_id, &compute)
     }) {
         let status =
             if matches!(e, ApiError::NotFound(_)) { StatusCode::NOT_FOUND } else { StatusCode::FORBIDDEN };

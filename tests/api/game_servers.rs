@@ -180,7 +180,7 @@ impl<'a> Process<'a> {
     }
 
     /// Sends `action` with `members`; checks the reply echoes Action and RequestId.
-    fn request(&mut self, action: &str, members: Value) -> Value {
+    pub(crate) fn request(&mut self, action: &str, members: Value) -> Value {
         self.next_request += 1;
         let rid = format!("req-{}", self.next_request);
         let mut frame = members;

@@ -9,6 +9,7 @@ mod fleets;
 mod game_servers;
 mod game_sessions;
 mod harness;
+mod hostile;
 mod locations;
 mod placement;
 mod player_sessions;
