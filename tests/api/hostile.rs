@@ -102,3 +102,68 @@ async fn ended_player_sessions_leave_no_timers_behind() {
     });
     assert_eq!(player_timers, 0);
 }
+
+/// Starts the emulator on a loopback port (for what needs a real socket); returns its address.
+async fn serve(config: gamelift_emulator::Config) -> std::net::SocketAddr {
+    let em =
+        gamelift_emulator::Emulator::new(config, gamelift_emulator::Fixtures::builtin().expect("fixtures"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(gamelift_emulator::run(listener, em, std::future::pending()));
+    addr
+}
+
+/// Defect 2: a text frame over 16 MiB dropped the connection without a close frame.
+#[tokio::test]
+async fn a_frame_over_16_mib_is_closed_with_1009() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    let addr = serve(gamelift_emulator::Config::for_tests()).await;
+    let url = format!(
+        "ws://{addr}/?pID=big&FleetId={FLEET_ANYWHERE}&ComputeId=local-compute&Authorization=local-auth-token"
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
+    let big = "x".repeat((16 << 20) + 1);
+    // The server may close while the frame is still being written.
+    let _ = ws.send(Message::text(big)).await;
+    let mut code = None;
+    while let Some(Ok(m)) = ws.next().await {
+        if let Message::Close(frame) = m {
+            code = frame.map(|f| f.code);
+            break;
+        }
+    }
+    assert_eq!(code, Some(CloseCode::Size));
+}
+
+/// Defect 11: a chunked body over the limit was sometimes answered with a connection reset.
+#[tokio::test]
+async fn a_chunked_body_over_the_limit_is_always_a_413() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut config = gamelift_emulator::Config::for_tests();
+    config.max_body_size = 64 << 10;
+    let addr = serve(config).await;
+    let chunk = vec![b'a'; 16 << 10];
+    for attempt in 0..25 {
+        let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let head = "POST / HTTP/1.1\r\nhost: x\r\nx-amz-target: GameLift.ListFleets\r\n\
+                    content-type: application/x-amz-json-1.1\r\ntransfer-encoding: chunked\r\n\r\n";
+        tcp.write_all(head.as_bytes()).await.expect("head");
+        for _ in 0..12 {
+            let mut c = format!("{:x}\r\n", chunk.len()).into_bytes();
+            c.extend_from_slice(&chunk);
+            c.extend_from_slice(b"\r\n");
+            if tcp.write_all(&c).await.is_err() {
+                break;
+            }
+        }
+        let _ = tcp.write_all(b"0\r\n\r\n").await;
+        let mut answer = Vec::new();
+        let read = tcp.read_to_end(&mut answer).await;
+        let text = String::from_utf8_lossy(&answer);
+        assert!(read.is_ok(), "attempt {attempt}: {read:?} after {text:?}");
+        assert!(text.starts_with("HTTP/1.1 413"), "attempt {attempt}: {text}");
+        assert!(text.contains("RequestEntityTooLargeException"), "attempt {attempt}: {text}");
+    }
+}
