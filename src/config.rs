@@ -161,6 +161,19 @@ pub struct Config {
     /// Largest request body accepted (bytes); larger ones get a 413 RequestEntityTooLargeException.
     #[arg(long, env = "GAMELIFT_EMULATOR_MAX_BODY_SIZE", default_value_t = 8 * 1024 * 1024)]
     pub max_body_size: usize,
+
+    /// Check the SigV4 signature of every API request against --credentials / --credentials-file
+    /// (off by default: any signature, or none, is accepted).
+    #[arg(long, env = "GAMELIFT_EMULATOR_VERIFY_SIGNATURES")]
+    pub verify_signatures: bool,
+
+    /// An access key the emulator accepts, as ACCESS_KEY_ID:SECRET_ACCESS_KEY (repeatable).
+    #[arg(long = "credentials", value_name = "AKID:SECRET")]
+    pub credentials: Vec<String>,
+
+    /// A file of accepted keys: an AWS shared credentials file, or AKID:SECRET lines.
+    #[arg(long, env = "GAMELIFT_EMULATOR_CREDENTIALS_FILE")]
+    pub credentials_file: Option<PathBuf>,
 }
 
 /// Parses durations such as `500ms`, `0s`, `2m`, `30d`.
@@ -169,6 +182,20 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 impl Config {
+    /// The keys `--verify-signatures` checks against; an error names what is wrong with the
+    /// flags or the file.
+    pub fn signing_keys(&self) -> Result<crate::sigv4::Keys, String> {
+        let mut keys = crate::sigv4::Keys::from_pairs(self.credentials.iter().map(String::as_str))?;
+        if let Some(path) = &self.credentials_file {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            keys.add_file(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        if self.verify_signatures && keys.is_empty() {
+            return Err("--verify-signatures needs at least one key (--credentials AKID:SECRET or --credentials-file)".into());
+        }
+        Ok(keys)
+    }
+
     /// Model settings derived from the flags.
     pub fn settings(&self) -> Settings {
         Settings {

@@ -70,6 +70,18 @@ pub enum ApiError {
     /// retries this code).
     #[error("{0}")]
     Throttling(String),
+    /// The request's SigV4 signature is wrong, expired or scoped elsewhere (`--verify-signatures`).
+    #[error("{0}")]
+    InvalidSignature(String),
+    /// The access key is not one the emulator knows (`--verify-signatures`).
+    #[error("{0}")]
+    UnrecognizedClient(String),
+    /// The request is not signed (`--verify-signatures`).
+    #[error("{0}")]
+    MissingAuthenticationToken(String),
+    /// The Authorization header is malformed (`--verify-signatures`).
+    #[error("{0}")]
+    IncompleteSignature(String),
 }
 
 impl ApiError {
@@ -96,6 +108,10 @@ impl ApiError {
             Self::UnsupportedOperation(_) => "UnsupportedOperationException",
             Self::RequestEntityTooLarge(_) => "RequestEntityTooLargeException",
             Self::Throttling(_) => "ThrottlingException",
+            Self::InvalidSignature(_) => "InvalidSignatureException",
+            Self::UnrecognizedClient(_) => "UnrecognizedClientException",
+            Self::MissingAuthenticationToken(_) => "MissingAuthenticationTokenException",
+            Self::IncompleteSignature(_) => "IncompleteSignatureException",
         }
     }
 
@@ -109,6 +125,10 @@ impl ApiError {
                 | Self::UnsupportedOperation(_)
                 | Self::RequestEntityTooLarge(_)
                 | Self::Throttling(_)
+                | Self::InvalidSignature(_)
+                | Self::UnrecognizedClient(_)
+                | Self::MissingAuthenticationToken(_)
+                | Self::IncompleteSignature(_)
         )
     }
 
@@ -144,7 +164,11 @@ impl ApiError {
             | Self::UnknownOperation(m)
             | Self::UnsupportedOperation(m)
             | Self::RequestEntityTooLarge(m)
-            | Self::Throttling(m) => m,
+            | Self::Throttling(m)
+            | Self::InvalidSignature(m)
+            | Self::UnrecognizedClient(m)
+            | Self::MissingAuthenticationToken(m)
+            | Self::IncompleteSignature(m) => m,
         }
     }
 }
@@ -181,6 +205,10 @@ mod tests {
             ApiError::UnsupportedOperation,
             ApiError::RequestEntityTooLarge,
             ApiError::Throttling,
+            ApiError::InvalidSignature,
+            ApiError::UnrecognizedClient,
+            ApiError::MissingAuthenticationToken,
+            ApiError::IncompleteSignature,
         ]
         .into_iter()
         .map(|variant| variant(String::new()))
@@ -206,6 +234,10 @@ mod tests {
             ApiError::UnsupportedOperation(_) => 17,
             ApiError::RequestEntityTooLarge(_) => 18,
             ApiError::Throttling(_) => 19,
+            ApiError::InvalidSignature(_) => 20,
+            ApiError::UnrecognizedClient(_) => 21,
+            ApiError::MissingAuthenticationToken(_) => 22,
+            ApiError::IncompleteSignature(_) => 23,
         };
         let ordinals: Vec<usize> = all.iter().map(ordinal).collect();
         assert_eq!(ordinals, (0..all.len()).collect::<Vec<_>>());

@@ -21,6 +21,7 @@
 //! - `events/`: the event bus placement events are published to, and their AWS envelope.
 //! - `flexmatch/`: the FlexMatch rule language engine (rule sets, matching); pure, no HTTP.
 //! - `faults.rs`: fault injection rules (`/_emulator/faults`), consulted before each operation.
+//! - `sigv4.rs`: optional SigV4 verification of API requests (`--verify-signatures`).
 //! - `fixtures.rs`, `config.rs`, `clock.rs`, `error.rs`.
 //!
 //! See docs/architecture.md for the design and its reasons.
@@ -40,6 +41,7 @@ pub mod model;
 pub mod ops;
 pub mod protocol;
 pub mod sdk;
+pub mod sigv4;
 pub mod state;
 pub mod tls;
 

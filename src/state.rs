@@ -41,6 +41,8 @@ struct Inner {
     events: EventBus,
     /// Injected faults (`/_emulator/faults`).
     faults: crate::faults::Faults,
+    /// The keys signatures are checked against, with `--verify-signatures`.
+    signing_keys: Option<crate::sigv4::Keys>,
 }
 
 impl Emulator {
@@ -57,10 +59,11 @@ impl Emulator {
                 world: Mutex::new(world),
                 wake: Notify::new(),
                 clock,
-                config,
                 fixtures,
                 events: EventBus::new(),
                 faults: crate::faults::Faults::default(),
+                signing_keys: config.verify_signatures.then(|| config.signing_keys().unwrap_or_default()),
+                config,
             }),
         }
     }
@@ -183,6 +186,11 @@ impl Emulator {
             (crate::config::SdkEndpoint::Wss, Some((url, _))) => url.clone(),
             _ => self.public_url().replacen("http://", "ws://", 1),
         }
+    }
+
+    /// The keys API requests must be signed with, when `--verify-signatures` is on.
+    pub fn signing_keys(&self) -> Option<&crate::sigv4::Keys> {
+        self.inner.signing_keys.as_ref()
     }
 
     /// The fault injection rules in force.

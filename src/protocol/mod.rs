@@ -119,7 +119,19 @@ async fn api(State(em): State<Emulator>, req: Request) -> Response {
                 tokio::time::sleep(delay).await;
             }
             let result = match read_body(body, &parts.headers, em.config().max_body_size).await {
-                Ok(bytes) => ops::dispatch(&em, &op, codec, &bytes),
+                Ok(bytes) => match em.signing_keys() {
+                    Some(keys) => crate::sigv4::verify(
+                        keys,
+                        &em.config().region,
+                        em.now().wall_ms,
+                        &parts.method,
+                        &parts.uri,
+                        &parts.headers,
+                        &bytes,
+                    )
+                    .and_then(|()| ops::dispatch(&em, &op, codec, &bytes)),
+                    None => ops::dispatch(&em, &op, codec, &bytes),
+                },
                 Err(e) => Err(e),
             };
             (codec, result, op)

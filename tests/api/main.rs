@@ -17,4 +17,5 @@ mod protocol;
 mod queues;
 mod search;
 mod sessions_lifecycle;
+mod signatures;
 mod tags;
