@@ -6,6 +6,7 @@ mod builds;
 mod clock;
 mod faults;
 mod fleets;
+mod fuzz;
 mod game_servers;
 mod game_sessions;
 mod harness;
