@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use axum::http::Uri;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::model::Settings;
@@ -150,6 +151,25 @@ pub struct Config {
     #[arg(long, env = "GAMELIFT_EMULATOR_CLOCK", value_enum, default_value = "real")]
     pub clock: ClockMode,
 
+    /// Publish every event that has a NotificationTarget (an SNS topic ARN) to this
+    /// SNS-compatible endpoint (LocalStack, moto_server) with SNS `Publish`, e.g.
+    /// http://localhost:4566 (plain http only).
+    #[arg(long, env = "GAMELIFT_EMULATOR_SNS_ENDPOINT", value_parser = parse_http_url)]
+    pub sns_endpoint: Option<Uri>,
+
+    /// Access key SNS requests are signed with (default: AWS_ACCESS_KEY_ID, else "x").
+    #[arg(long, env = "GAMELIFT_EMULATOR_SNS_ACCESS_KEY")]
+    pub sns_access_key: Option<String>,
+
+    /// Secret key SNS requests are signed with (default: AWS_SECRET_ACCESS_KEY, else "x").
+    #[arg(long, env = "GAMELIFT_EMULATOR_SNS_SECRET_KEY")]
+    pub sns_secret_key: Option<String>,
+
+    /// POST every event to this URL as an SNS HTTP `Notification` message (repeatable; the
+    /// environment variable takes a comma-separated list; plain http only).
+    #[arg(long, env = "GAMELIFT_EMULATOR_EVENT_WEBHOOK", value_delimiter = ',', value_parser = parse_http_url)]
+    pub event_webhook: Vec<Uri>,
+
     /// Log format.
     #[arg(long, env = "GAMELIFT_EMULATOR_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -174,6 +194,16 @@ pub struct Config {
     /// A file of accepted keys: an AWS shared credentials file, or AKID:SECRET lines.
     #[arg(long, env = "GAMELIFT_EMULATOR_CREDENTIALS_FILE")]
     pub credentials_file: Option<PathBuf>,
+}
+
+/// Parses an `http://host[:port][/path]` URL (the event sinks speak plain HTTP).
+pub fn parse_http_url(s: &str) -> Result<Uri, String> {
+    let uri: Uri = s.parse().map_err(|e| format!("invalid URL '{s}': {e}"))?;
+    match (uri.scheme_str(), uri.authority()) {
+        (Some("http"), Some(_)) => Ok(uri),
+        (Some("https"), _) => Err(format!("'{s}': only http:// URLs are supported (no TLS client)")),
+        _ => Err(format!("'{s}' is not an http://host[:port][/path] URL")),
+    }
 }
 
 /// Parses durations such as `500ms`, `0s`, `2m`, `30d`.
@@ -232,6 +262,27 @@ mod tests {
         assert_eq!(c.account_id, "123456789012");
         assert_eq!(c.game_session_activation_delay, Duration::from_millis(500));
         assert!(c.fixtures.is_none() && !c.no_fixtures);
+    }
+
+    #[test]
+    fn event_sinks_take_http_urls_and_webhooks_repeat() {
+        let c = Cli::parse_from([
+            "gamelift-emulator",
+            "--sns-endpoint",
+            "http://localhost:4566",
+            "--event-webhook",
+            "http://127.0.0.1:8000/a",
+            "--event-webhook",
+            "http://127.0.0.1:8001/b",
+        ])
+        .config;
+        assert_eq!(c.sns_endpoint.map(|u| u.to_string()), Some("http://localhost:4566/".into()));
+        assert_eq!(c.event_webhook.len(), 2);
+        assert!(Cli::parse_from(["gamelift-emulator"]).config.sns_endpoint.is_none());
+        for bad in ["https://sns.us-east-1.amazonaws.com", "localhost:4566", "not a url"] {
+            assert!(Cli::try_parse_from(["gamelift-emulator", "--sns-endpoint", bad]).is_err(), "{bad}");
+            assert!(Cli::try_parse_from(["gamelift-emulator", "--event-webhook", bad]).is_err(), "{bad}");
+        }
     }
 
     #[test]

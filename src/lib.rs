@@ -18,7 +18,8 @@
 //! - `lifecycle.rs`: the driver task that applies timed transitions.
 //! - `sdk/`: the Server SDK 5 WebSocket that game-server processes connect to; `tls.rs` the
 //!   `wss://` listener in front of the same router.
-//! - `events/`: the event bus placement events are published to, and their AWS envelope.
+//! - `events/`: the event bus placement events are published to (the log behind
+//!   `GET /_emulator/events`, SNS and webhook sinks), and their AWS envelope.
 //! - `flexmatch/`: the FlexMatch rule language engine (rule sets, matching); pure, no HTTP.
 //! - `faults.rs`: fault injection rules (`/_emulator/faults`), consulted before each operation.
 //! - `sigv4.rs`: optional SigV4 verification of API requests (`--verify-signatures`).
@@ -79,6 +80,12 @@ pub async fn run(
             let _ = rx.wait_for(|stop| *stop).await;
         }
     }));
+    let sinks = em.events().spawn_sinks({
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        }
+    });
     let wss = match em.config().wss_bind {
         None => None,
         Some(addr) => {
@@ -100,13 +107,19 @@ pub async fn run(
             Some(tokio::spawn(tls::serve(tls_listener, acceptor, app(em.clone()), stop)))
         }
     };
+    let events = em.clone();
     let served = axum::serve(listener, app(em))
         .with_graceful_shutdown(async move {
             shutdown.await;
+            // Long polls of the event log end now, so the graceful shutdown does not wait them out.
+            events.events().stop_waiting();
             let _ = stop_tx.send(true);
         })
         .await;
     let _ = driver.await;
+    if let Some(sinks) = sinks {
+        let _ = sinks.await;
+    }
     if let Some(wss) = wss {
         let _ = wss.await;
     }

@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::events::EventBus;
+use crate::events::{EventBus, SinkSettings};
 use crate::fixtures::Fixtures;
 use crate::model::compute::ProcessMessage;
 use crate::model::{Now, World};
@@ -34,11 +34,12 @@ struct Inner {
     next_connection: AtomicU64,
     world: Mutex<World>,
     wake: Notify,
-    clock: Clock,
+    /// Shared with the event bus, which stamps notifications and signs requests with it.
+    clock: Arc<Clock>,
+    /// The event log and sinks; kept across `reset`.
+    events: EventBus,
     config: Config,
     fixtures: Fixtures,
-    /// Where the model's events are published.
-    events: EventBus,
     /// Injected faults (`/_emulator/faults`).
     faults: crate::faults::Faults,
     /// The keys signatures are checked against, with `--verify-signatures`.
@@ -48,8 +49,12 @@ struct Inner {
 impl Emulator {
     /// Builds the state from a configuration and parsed fixtures, loading the fixtures.
     pub fn new(config: Config, fixtures: Fixtures) -> Self {
-        let clock = Clock::start(config.clock == crate::config::ClockMode::Paused);
+        let clock = Arc::new(Clock::start(config.clock == crate::config::ClockMode::Paused));
         let world = fixtures.build_world(config.settings(), clock.now());
+        let events = EventBus::new(SinkSettings::from_config(&config), {
+            let clock = clock.clone();
+            move || clock.now().wall_ms
+        });
         Self {
             inner: Arc::new(Inner {
                 public_url: OnceLock::new(),
@@ -59,11 +64,11 @@ impl Emulator {
                 world: Mutex::new(world),
                 wake: Notify::new(),
                 clock,
-                fixtures,
-                events: EventBus::new(),
                 faults: crate::faults::Faults::default(),
                 signing_keys: config.verify_signatures.then(|| config.signing_keys().unwrap_or_default()),
+                events,
                 config,
+                fixtures,
             }),
         }
     }
@@ -71,6 +76,11 @@ impl Emulator {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The event bus (queue placement events; the log behind `GET /_emulator/events`).
+    pub fn events(&self) -> &EventBus {
+        &self.inner.events
     }
 
     /// `host:port` for URLs handed out for a listener on `addr`: `--advertised-host` if given,
@@ -127,11 +137,6 @@ impl Emulator {
             self.inner.wake.notify_one();
         }
         out
-    }
-
-    /// The event bus (placement events and, later, others).
-    pub fn events(&self) -> &EventBus {
-        &self.inner.events
     }
 
     /// Publishes the events the model recorded (under the world lock, so they keep their order).

@@ -2,7 +2,7 @@
 //! work is in `ops::control`. Errors use the same JSON envelope as the AWS operations.
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,6 +20,7 @@ pub fn routes() -> Router<Emulator> {
     Router::new()
         .route("/_emulator/health", get(health))
         .route("/_emulator/reset", post(reset))
+        .route("/_emulator/events", get(events))
         .route("/_emulator/clock", get(clock))
         .route("/_emulator/clock/advance", post(advance_clock))
         .route("/_emulator/clock/pause", post(pause_clock))
@@ -82,6 +83,15 @@ async fn health(State(em): State<Emulator>) -> Response {
 
 async fn reset(State(em): State<Emulator>) -> Response {
     json(Ok(control::reset(&em)))
+}
+
+/// The event log, `GET /_emulator/events?after=<Sequence>&wait=<seconds>`: events after
+/// `after`, oldest first, long-polling up to `wait` seconds (at most 20) for one.
+async fn events(State(em): State<Emulator>, RawQuery(query): RawQuery) -> Response {
+    match crate::events::parse_read_query(query.as_deref()) {
+        Ok((after, wait)) => json(Ok(em.events().read(after, wait).await.to_json())),
+        Err(message) => respond(Codec::Json, Err(ApiError::InvalidRequest(message))),
+    }
 }
 
 async fn clock(State(em): State<Emulator>) -> Response {

@@ -4,6 +4,7 @@
 mod aliases;
 mod builds;
 mod clock;
+mod events;
 mod faults;
 mod fleets;
 mod fuzz;

@@ -6,13 +6,24 @@ fixtures because an autouse fixture POSTs /_emulator/reset before it.
 Environment:
   GAMELIFT_EMULATOR_BIN  path of the emulator binary
                          (default: <repo>/target/debug/gamelift-emulator)
+
+`moto_endpoint` starts moto_server (an SNS/SQS-compatible server from PyPI `moto[server]`) for
+the event sink tests.
 """
 
 import os
 
 import pytest
 
-from gl_support import http, make_client, run_aws_cli, running_emulator, set_clock_paused, wait_for_status
+from gl_support import (
+    http,
+    make_client,
+    run_aws_cli,
+    running_emulator,
+    running_moto_server,
+    set_clock_paused,
+    wait_for_status,
+)
 
 def pytest_configure(config):
     # Keep the developer's own AWS configuration out of the boto3 clients.
@@ -35,6 +46,13 @@ def module_endpoint(request):
     """An emulator of the test module's own, started with the module's `EMULATOR_FLAGS` (for
     short fleet or player-session timings); yields its base URL."""
     with running_emulator(*getattr(request.module, "EMULATOR_FLAGS", ())) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint():
+    """moto_server on a free 127.0.0.1 port for the test module (SNS and SQS); yields its URL."""
+    with running_moto_server() as url:
         yield url
 
 

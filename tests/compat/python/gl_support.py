@@ -393,3 +393,65 @@ def running_emulator(*extra_args):
     finally:
         stop()
         log.close()
+
+
+MOTO_DEADLINE_S = 30.0
+
+
+@contextlib.contextmanager
+def running_moto_server():
+    """Start `moto_server` (the console script installed beside this Python, from
+    `moto[server]`) on a free 127.0.0.1 port; wait until it answers; yield its base URL; stop it
+    on exit."""
+    script = Path(sys.executable).parent / "moto_server"
+    if not script.is_file():
+        pytest.fail(f"moto_server not found beside {sys.executable} (pip install 'moto[server]')", pytrace=False)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tempfile.TemporaryFile()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and not k.startswith("MOTO_")}
+    proc = subprocess.Popen(
+        [str(script), "-H", "127.0.0.1", "-p", str(port)],
+        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
+    )
+
+    def output():
+        log.seek(0)
+        return log.read().decode("utf-8", "replace")[-4000:]
+
+    try:
+        deadline = time.monotonic() + MOTO_DEADLINE_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"moto_server exited with code {proc.returncode}:\n{output()}", pytrace=False)
+            try:
+                status, _, _ = http("GET", url + "/moto-api/", timeout=1)
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() >= deadline:
+                pytest.fail(f"moto_server did not answer within {MOTO_DEADLINE_S:.0f} s:\n{output()}", pytrace=False)
+            time.sleep(0.1)
+        yield url
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        log.close()
+
+
+def aws_client(service, endpoint_url):
+    """A boto3 client for another AWS service (SNS, SQS) at `endpoint_url` (moto_server)."""
+    return boto3.session.Session().client(
+        service,
+        endpoint_url=endpoint_url,
+        region_name=REGION,
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=HTTP_TIMEOUT_S),
+    )
