@@ -191,6 +191,19 @@ pub struct Config {
     /// Largest request body accepted (bytes); larger ones get a 413 RequestEntityTooLargeException.
     #[arg(long, env = "GAMELIFT_EMULATOR_MAX_BODY_SIZE", default_value_t = 8 * 1024 * 1024)]
     pub max_body_size: usize,
+
+    /// Check the SigV4 signature of every API request against --credentials / --credentials-file
+    /// (off by default: any signature, or none, is accepted).
+    #[arg(long, env = "GAMELIFT_EMULATOR_VERIFY_SIGNATURES")]
+    pub verify_signatures: bool,
+
+    /// An access key the emulator accepts, as ACCESS_KEY_ID:SECRET_ACCESS_KEY (repeatable).
+    #[arg(long = "credentials", value_name = "AKID:SECRET")]
+    pub credentials: Vec<String>,
+
+    /// A file of accepted keys: an AWS shared credentials file, or AKID:SECRET lines.
+    #[arg(long, env = "GAMELIFT_EMULATOR_CREDENTIALS_FILE")]
+    pub credentials_file: Option<PathBuf>,
 }
 
 /// Parses an `http://host[:port][/path]` URL (the event sinks speak plain HTTP).
@@ -209,6 +222,20 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 impl Config {
+    /// The keys `--verify-signatures` checks against; an error names what is wrong with the
+    /// flags or the file.
+    pub fn signing_keys(&self) -> Result<crate::sigv4::Keys, String> {
+        let mut keys = crate::sigv4::Keys::from_pairs(self.credentials.iter().map(String::as_str))?;
+        if let Some(path) = &self.credentials_file {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            keys.add_file(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        if self.verify_signatures && keys.is_empty() {
+            return Err("--verify-signatures needs at least one key (--credentials AKID:SECRET or --credentials-file)".into());
+        }
+        Ok(keys)
+    }
+
     /// Model settings derived from the flags.
     pub fn settings(&self) -> Settings {
         Settings {
@@ -275,5 +302,35 @@ mod tests {
         assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
         assert_eq!(parse_duration("30d"), Ok(Duration::from_secs(30 * 86400)));
         assert!(parse_duration("soon").is_err());
+    }
+}
+
+/// The warning logged at start when the API listens beyond loopback: the emulator checks no
+/// credentials (unless `--verify-signatures`), and `/_emulator/*` (reset, faults, clock) is open
+/// to anyone who can reach the port. `None` on a loopback address.
+pub fn exposure_warning(addr: std::net::SocketAddr) -> Option<String> {
+    if addr.ip().is_loopback() {
+        return None;
+    }
+    Some(format!(
+        "listening on {addr}, beyond loopback: anyone who can reach this port can call the API without credentials \
+         and reset the emulator or inject faults through /_emulator/*; bind to 127.0.0.1 unless the network is trusted \
+         (a container's own network namespace is the usual case)"
+    ))
+}
+
+#[cfg(test)]
+mod exposure_tests {
+    use super::exposure_warning;
+
+    #[test]
+    fn binding_beyond_loopback_warns_and_loopback_does_not() {
+        for quiet in ["127.0.0.1:9080", "[::1]:9080", "127.0.0.2:1"] {
+            assert_eq!(exposure_warning(quiet.parse().expect("addr")), None, "{quiet}");
+        }
+        for loud in ["0.0.0.0:9080", "[::]:9080", "192.168.1.4:9080"] {
+            let w = exposure_warning(loud.parse().expect("addr")).expect(loud);
+            assert!(w.contains("beyond loopback") && w.contains("/_emulator/"), "{w}");
+        }
     }
 }

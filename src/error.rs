@@ -66,6 +66,22 @@ pub enum ApiError {
     /// The request body exceeds the emulator's limit (HTTP 413).
     #[error("{0}")]
     RequestEntityTooLarge(String),
+    /// The request was throttled (only ever injected through the faults API; every AWS SDK
+    /// retries this code).
+    #[error("{0}")]
+    Throttling(String),
+    /// The request's SigV4 signature is wrong, expired or scoped elsewhere (`--verify-signatures`).
+    #[error("{0}")]
+    InvalidSignature(String),
+    /// The access key is not one the emulator knows (`--verify-signatures`).
+    #[error("{0}")]
+    UnrecognizedClient(String),
+    /// The request is not signed (`--verify-signatures`).
+    #[error("{0}")]
+    MissingAuthenticationToken(String),
+    /// The Authorization header is malformed (`--verify-signatures`).
+    #[error("{0}")]
+    IncompleteSignature(String),
 }
 
 impl ApiError {
@@ -91,6 +107,11 @@ impl ApiError {
             Self::UnknownOperation(_) => "UnknownOperationException",
             Self::UnsupportedOperation(_) => "UnsupportedOperationException",
             Self::RequestEntityTooLarge(_) => "RequestEntityTooLargeException",
+            Self::Throttling(_) => "ThrottlingException",
+            Self::InvalidSignature(_) => "InvalidSignatureException",
+            Self::UnrecognizedClient(_) => "UnrecognizedClientException",
+            Self::MissingAuthenticationToken(_) => "MissingAuthenticationTokenException",
+            Self::IncompleteSignature(_) => "IncompleteSignatureException",
         }
     }
 
@@ -103,6 +124,11 @@ impl ApiError {
                 | Self::UnknownOperation(_)
                 | Self::UnsupportedOperation(_)
                 | Self::RequestEntityTooLarge(_)
+                | Self::Throttling(_)
+                | Self::InvalidSignature(_)
+                | Self::UnrecognizedClient(_)
+                | Self::MissingAuthenticationToken(_)
+                | Self::IncompleteSignature(_)
         )
     }
 
@@ -137,7 +163,12 @@ impl ApiError {
             | Self::Serialization(m)
             | Self::UnknownOperation(m)
             | Self::UnsupportedOperation(m)
-            | Self::RequestEntityTooLarge(m) => m,
+            | Self::RequestEntityTooLarge(m)
+            | Self::Throttling(m)
+            | Self::InvalidSignature(m)
+            | Self::UnrecognizedClient(m)
+            | Self::MissingAuthenticationToken(m)
+            | Self::IncompleteSignature(m) => m,
         }
     }
 }
@@ -173,6 +204,11 @@ mod tests {
             ApiError::UnknownOperation,
             ApiError::UnsupportedOperation,
             ApiError::RequestEntityTooLarge,
+            ApiError::Throttling,
+            ApiError::InvalidSignature,
+            ApiError::UnrecognizedClient,
+            ApiError::MissingAuthenticationToken,
+            ApiError::IncompleteSignature,
         ]
         .into_iter()
         .map(|variant| variant(String::new()))
@@ -197,6 +233,11 @@ mod tests {
             ApiError::UnknownOperation(_) => 16,
             ApiError::UnsupportedOperation(_) => 17,
             ApiError::RequestEntityTooLarge(_) => 18,
+            ApiError::Throttling(_) => 19,
+            ApiError::InvalidSignature(_) => 20,
+            ApiError::UnrecognizedClient(_) => 21,
+            ApiError::MissingAuthenticationToken(_) => 22,
+            ApiError::IncompleteSignature(_) => 23,
         };
         let ordinals: Vec<usize> = all.iter().map(ordinal).collect();
         assert_eq!(ordinals, (0..all.len()).collect::<Vec<_>>());

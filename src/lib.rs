@@ -23,6 +23,8 @@
 //! - `flexmatch/`: the FlexMatch rule language engine (rule sets, matching); pure, no HTTP.
 //! - `metrics.rs`: `GET /metrics` (Prometheus); `server.rs`: [`Server`], the emulator inside a
 //!   Rust test's own process.
+//! - `faults.rs`: fault injection rules (`/_emulator/faults`), consulted before each operation.
+//! - `sigv4.rs`: optional SigV4 verification of API requests (`--verify-signatures`).
 //! - `fixtures.rs`, `config.rs`, `clock.rs`, `error.rs`.
 //!
 //! See docs/architecture.md for the design and its reasons.
@@ -33,6 +35,7 @@ pub mod config;
 pub mod dto;
 pub mod error;
 pub mod events;
+pub mod faults;
 pub mod fixtures;
 pub mod flexmatch;
 pub mod healthcheck;
@@ -43,6 +46,7 @@ pub mod ops;
 pub mod protocol;
 pub mod sdk;
 pub mod server;
+pub mod sigv4;
 pub mod state;
 pub mod tls;
 
@@ -70,6 +74,9 @@ pub async fn run(
 ) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
         em.set_listen_addr(addr);
+        if let Some(warning) = config::exposure_warning(addr) {
+            tracing::warn!("{warning}");
+        }
     }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let driver = tokio::spawn(lifecycle::run(em.clone(), {

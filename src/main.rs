@@ -83,6 +83,11 @@ fn main() -> ExitCode {
 async fn serve(config: Config) -> ExitCode {
     let shutdown = shutdown_signal();
     init_logging(&config);
+    if let Err(e) = config.signing_keys() {
+        tracing::error!("{e}");
+        eprintln!("gamelift-emulator: {e}");
+        return ExitCode::FAILURE;
+    }
     let fixtures = match load_fixtures(&config) {
         Ok(f) => f,
         Err(e) => {

@@ -44,6 +44,10 @@ struct Inner {
     /// every state call, O(1); readers coalesce).
     changes: tokio::sync::watch::Sender<u64>,
     metrics: crate::metrics::Metrics,
+    /// Injected faults (`/_emulator/faults`).
+    faults: crate::faults::Faults,
+    /// The keys signatures are checked against, with `--verify-signatures`.
+    signing_keys: Option<crate::sigv4::Keys>,
 }
 
 impl Emulator {
@@ -64,6 +68,8 @@ impl Emulator {
                 world: Mutex::new(world),
                 wake: Notify::new(),
                 clock,
+                faults: crate::faults::Faults::default(),
+                signing_keys: config.verify_signatures.then(|| config.signing_keys().unwrap_or_default()),
                 events,
                 config,
                 fixtures,
@@ -212,8 +218,19 @@ impl Emulator {
         }
     }
 
-    /// Puts the world back to the fixtures, atomically.
+    /// The keys API requests must be signed with, when `--verify-signatures` is on.
+    pub fn signing_keys(&self) -> Option<&crate::sigv4::Keys> {
+        self.inner.signing_keys.as_ref()
+    }
+
+    /// The fault injection rules in force.
+    pub fn faults(&self) -> &crate::faults::Faults {
+        &self.inner.faults
+    }
+
+    /// Puts the world back to the fixtures, atomically, and clears injected faults.
     pub fn reset(&self) {
+        self.inner.faults.clear();
         let mut world = self.lock();
         *world = self.inner.fixtures.build_world(self.inner.config.settings(), self.now());
         // Processes belonged to the old world: close their sockets (they may reconnect).

@@ -143,6 +143,8 @@ pub struct Process {
     pub epoch: u64,
     /// Messages that arrived while it was disconnected.
     pending: Vec<ProcessMessage>,
+    /// An injected fault: its heartbeats are ignored from now on (so it turns unhealthy).
+    pub heartbeats_stopped: bool,
     /// Connected at (epoch ms).
     pub created_ms: i64,
 }
@@ -202,6 +204,8 @@ pub enum ProcessMessage {
     },
     /// The emulator closes the socket (the process was forcibly ended or deregistered).
     Close,
+    /// The socket drops without a close frame (an injected fault: a lost connection or a crash).
+    Abort,
 }
 
 /// A message addressed to a connection.
@@ -406,6 +410,23 @@ impl World {
         }
     }
 
+    /// Whether a process may connect to `fleet_id` from compute `compute_name` (checked before
+    /// the WebSocket upgrade, so a refusal is a 403 rather than a closed socket): the fleet
+    /// must be process-driven and, unless it is an EC2 fleet (whose computes appear as their
+    /// processes connect), the compute must be registered.
+    pub fn check_process_compute(&self, fleet_id: &str, compute_name: &str) -> ApiResult<()> {
+        let fleet = self
+            .process_driven_fleet(fleet_id)
+            .map_err(|e| ApiError::Unauthorized(e.message().to_string()))?;
+        let ec2 = fleet.compute_type == super::ComputeType::Ec2;
+        if !ec2 && self.hosts.computes.get(&fleet.id).and_then(|m| m.get(compute_name)).is_none() {
+            return Err(ApiError::Unauthorized(format!(
+                "Compute {compute_name} is not registered in fleet {fleet_id} (call RegisterCompute first)."
+            )));
+        }
+        Ok(())
+    }
+
     /// A socket for process `key` opened (first connect or reconnect). Messages that were queued
     /// while it was away go to the new socket.
     pub fn connect_process(
@@ -474,6 +495,7 @@ impl World {
                         conn: Some(conn),
                         epoch: 0,
                         pending: Vec::new(),
+                        heartbeats_stopped: false,
                         created_ms: now.wall_ms,
                     },
                 );
@@ -495,6 +517,60 @@ impl World {
         let timer = Timer::ProcessGone { fleet: p.fleet_id.clone(), pid: p.pid.clone(), epoch: p.epoch };
         self.cancel_timers(timer.subject(), |_| true);
         self.schedule(now.at + grace, timer);
+    }
+
+    /// Injected fault: the process's socket drops (no close frame). The process is kept for the
+    /// reconnect grace period, as for any lost connection.
+    pub fn fault_drop_connection(&mut self, now: Now, key: ProcessKey<'_>) -> ApiResult<()> {
+        let conn = self.connected_process(key)?;
+        self.hosts.outbox.push(Outgoing { conn, message: ProcessMessage::Abort });
+        self.disconnect_process(now, key, conn);
+        Ok(())
+    }
+
+    /// Injected fault: the process's heartbeats are ignored from now on, so after
+    /// `Settings::process_heartbeat_timeout` it is unhealthy (and gets no new game sessions).
+    pub fn fault_stop_heartbeats(&mut self, now: Now, key: ProcessKey<'_>) -> ApiResult<()> {
+        self.connected_process(key)?;
+        let timeout = self.settings.process_heartbeat_timeout;
+        let epoch = self.process(key).map_or(0, |p| p.epoch);
+        // A pending HeartbeatMissed of this epoch fires as it is (heartbeats no longer move
+        // it); without one (no heartbeat yet), one is armed now.
+        let pending = self.timers.iter().any(|(_, t)| {
+            matches!(t, Timer::HeartbeatMissed { fleet, pid, epoch: e }
+                if **fleet == *key.fleet && **pid == *key.pid && *e == epoch)
+        });
+        let Some(p) = self.process_mut(key) else { return Ok(()) };
+        p.heartbeats_stopped = true;
+        if !pending {
+            p.epoch += 1;
+            let timer =
+                Timer::HeartbeatMissed { fleet: p.fleet_id.clone(), pid: p.pid.clone(), epoch: p.epoch };
+            self.schedule(now.at + timeout, timer);
+        }
+        Ok(())
+    }
+
+    /// Injected fault: the process crashes. Its socket drops without a close frame, it sends no
+    /// `ProcessEnding`, and it is gone at once; its game session ends as for a process that never
+    /// came back.
+    pub fn fault_crash(&mut self, now: Now, key: ProcessKey<'_>) -> ApiResult<()> {
+        let conn = self.connected_process(key)?;
+        self.hosts.outbox.push(Outgoing { conn, message: ProcessMessage::Abort });
+        self.end_process(key.fleet, key.pid, now, None);
+        Ok(())
+    }
+
+    fn connected_process(&self, key: ProcessKey<'_>) -> ApiResult<u64> {
+        let p = self.process(key).ok_or_else(|| {
+            ApiError::NotFound(format!("Process {} is not known in fleet {}.", key.pid, key.fleet))
+        })?;
+        p.conn.ok_or_else(|| {
+            ApiError::InvalidRequest(format!(
+                "Process {} of fleet {} has no open socket.",
+                key.pid, key.fleet
+            ))
+        })
     }
 
     fn process_mut(&mut self, key: ProcessKey<'_>) -> Option<&mut Process> {
@@ -705,6 +781,10 @@ impl ServerProcess<'_> {
     pub fn heartbeat_server_process(mut self, now: Now, healthy: bool) -> ApiResult<()> {
         let timeout = self.world.settings.process_heartbeat_timeout;
         let p = self.record()?;
+        if p.heartbeats_stopped {
+            // An injected fault: the heartbeat is lost on the way.
+            return Ok(());
+        }
         p.healthy = healthy;
         p.last_heartbeat_ms = Some(now.wall_ms);
         p.epoch += 1;

@@ -309,6 +309,11 @@ impl World {
         }
     }
 
+    /// The pending timers (for tests and diagnostics).
+    pub fn timers(&self) -> &Timers {
+        &self.timers
+    }
+
     /// Counts for the health endpoint.
     pub fn counts(&self) -> WorldCounts {
         WorldCounts {

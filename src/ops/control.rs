@@ -172,3 +172,66 @@ pub fn tls_certificate(em: &Emulator) -> ApiResult<String> {
         None => Err(ApiError::NotFound("No wss listener runs (start the emulator with --wss-bind).".into())),
     }
 }
+
+/// `GET`/`POST /_emulator/faults` answer: the rules in force (or just added), with their counts.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FaultList {
+    faults: Vec<crate::faults::FaultView>,
+}
+
+/// Adds fault rules (all or none).
+pub fn add_faults(em: &Emulator, specs: Vec<crate::faults::FaultSpec>) -> ApiResult<FaultList> {
+    if specs.is_empty() {
+        return Err(ApiError::InvalidRequest("Give at least one fault rule.".into()));
+    }
+    Ok(FaultList { faults: em.faults().add(specs)? })
+}
+
+/// The fault rules in force and how often each fired.
+pub fn list_faults(em: &Emulator) -> FaultList {
+    FaultList { faults: em.faults().list() }
+}
+
+/// Removes every fault rule.
+pub fn clear_faults(em: &Emulator) -> FaultList {
+    em.faults().clear();
+    FaultList { faults: Vec::new() }
+}
+
+/// `POST /_emulator/faults/processes` body: a fault for one game-server process.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct ProcessFault {
+    /// The process's fleet.
+    pub fleet_id: String,
+    /// The process's `pID`.
+    pub process_id: String,
+    /// `DROP_CONNECTION`, `STOP_HEARTBEATS` or `CRASH`.
+    pub fault: String,
+}
+
+/// What `POST /_emulator/faults/processes` answers.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ProcessFaultDone {
+    fleet_id: String,
+    process_id: String,
+    fault: String,
+}
+
+/// Applies a game-server fault: the socket drops (the process may reconnect within the grace
+/// period), its heartbeats stop (it turns unhealthy), or it crashes (gone at once, its game
+/// session ends).
+pub fn process_fault(em: &Emulator, input: ProcessFault) -> ApiResult<ProcessFaultDone> {
+    let key = crate::model::compute::ProcessKey { fleet: &input.fleet_id, pid: &input.process_id };
+    em.with_world(|w, now| match input.fault.as_str() {
+        "DROP_CONNECTION" => w.fault_drop_connection(now, key),
+        "STOP_HEARTBEATS" => w.fault_stop_heartbeats(now, key),
+        "CRASH" => w.fault_crash(now, key),
+        other => Err(ApiError::InvalidRequest(format!(
+            "Fault '{other}' is not one of DROP_CONNECTION, STOP_HEARTBEATS, CRASH."
+        ))),
+    })?;
+    Ok(ProcessFaultDone { fleet_id: input.fleet_id, process_id: input.process_id, fault: input.fault })
+}

@@ -167,10 +167,13 @@ const _: () = {
     }
 };
 
-/// Runs operation `op` on `body`.
+/// Runs operation `op` on `body`, unless an injected fault (`/_emulator/faults`) answers first.
 pub fn dispatch(em: &Emulator, op: &str, codec: Codec, body: &[u8]) -> ApiResult<Output> {
     match TABLE.iter().find(|e| e.name == op) {
-        Some(entry) => (entry.call)(em, codec, body),
+        Some(entry) => match em.faults().error(op) {
+            Some(injected) => Err(injected),
+            None => (entry.call)(em, codec, body),
+        },
         None if MODEL_OPERATIONS.contains(&op) => Err(ApiError::UnsupportedOperation(format!(
             "The operation {op} is part of the Amazon GameLift API but gamelift-emulator does not support it yet."
         ))),

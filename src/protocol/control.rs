@@ -30,6 +30,8 @@ pub fn routes() -> Router<Emulator> {
         .route("/_emulator/game-session-updates", post(push_game_session_update))
         .route("/_emulator/player-sessions/{id}/accept", post(accept_player_session))
         .route("/_emulator/player-sessions/{id}/complete", post(complete_player_session))
+        .route("/_emulator/faults", get(list_faults).post(add_faults).delete(clear_faults))
+        .route("/_emulator/faults/processes", post(process_fault))
 }
 
 /// A JSON answer (200) or the error envelope.
@@ -154,4 +156,35 @@ async fn accept_player_session(State(em): State<Emulator>, Path(id): Path<String
 
 async fn complete_player_session(State(em): State<Emulator>, Path(id): Path<String>) -> Response {
     json(control::complete_player_session(&em, &id))
+}
+
+const FAULT_EXAMPLE: &str = "a rule such as {\"Operation\": \"CreateGameSession\", \"ErrorCode\": \"ThrottlingException\", \"Count\": 3}, or a list of rules";
+
+async fn add_faults(State(em): State<Emulator>, bytes: bytes::Bytes) -> Response {
+    let is_list = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    let specs = if is_list {
+        body::<Vec<crate::faults::FaultSpec>>(&bytes, "POST /_emulator/faults", FAULT_EXAMPLE)
+    } else {
+        body::<crate::faults::FaultSpec>(&bytes, "POST /_emulator/faults", FAULT_EXAMPLE).map(|s| vec![s])
+    };
+    json(specs.and_then(|specs| control::add_faults(&em, specs)))
+}
+
+async fn list_faults(State(em): State<Emulator>) -> Response {
+    json(Ok(control::list_faults(&em)))
+}
+
+async fn clear_faults(State(em): State<Emulator>) -> Response {
+    json(Ok(control::clear_faults(&em)))
+}
+
+async fn process_fault(State(em): State<Emulator>, bytes: bytes::Bytes) -> Response {
+    json(
+        body(
+            &bytes,
+            "POST /_emulator/faults/processes",
+            "{\"FleetId\": ..., \"ProcessId\": <pID>, \"Fault\": \"DROP_CONNECTION\" | \"STOP_HEARTBEATS\" | \"CRASH\"}",
+        )
+        .and_then(|input| control::process_fault(&em, input)),
+    )
 }

@@ -13,7 +13,7 @@ pub mod ui;
 use std::time::Instant;
 
 use axum::Router;
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
@@ -119,8 +119,25 @@ async fn api(State(em): State<Emulator>, req: Request) -> Response {
     let (codec, result, op) = match route(&parts.method, parts.uri.path(), &parts.headers) {
         Route::Error(codec, e) => (codec, Err(e), "unknown"),
         Route::Api(codec, op) => {
+            // An injected delay stalls the request here, before the body is read and without
+            // the world lock.
+            if let Some(delay) = em.faults().delay(&op) {
+                tokio::time::sleep(delay).await;
+            }
             let result = match read_body(body, &parts.headers, em.config().max_body_size).await {
-                Ok(bytes) => ops::dispatch(&em, &op, codec, &bytes),
+                Ok(bytes) => match em.signing_keys() {
+                    Some(keys) => crate::sigv4::verify(
+                        keys,
+                        &em.config().region,
+                        em.now().wall_ms,
+                        &parts.method,
+                        &parts.uri,
+                        &parts.headers,
+                        &bytes,
+                    )
+                    .and_then(|()| ops::dispatch(&em, &op, codec, &bytes)),
+                    None => ops::dispatch(&em, &op, codec, &bytes),
+                },
                 Err(e) => Err(e),
             };
             (codec, result, crate::metrics::operation_label(&op))
@@ -165,7 +182,13 @@ async fn metrics(State(em): State<Emulator>) -> Response {
     }
 }
 
+/// How much of an over-limit body is read and thrown away before the 413 is sent, so the client
+/// (which is still sending) reads the answer instead of a connection reset. Past this, the
+/// connection is closed after the 413.
+const DRAIN_LIMIT: u64 = 64 << 20;
+
 async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<bytes::Bytes, ApiError> {
+    use http_body_util::BodyExt;
     let too_large = |n: Option<u64>| {
         ApiError::RequestEntityTooLarge(match n {
             Some(n) => format!("The request body of {n} bytes exceeds the limit of {limit} bytes."),
@@ -174,16 +197,38 @@ async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<byte
     };
     let declared =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
+    if declared.is_some_and(|n| n > DRAIN_LIMIT) {
         return Err(too_large(declared));
     }
-    to_bytes(body, limit).await.map_err(|e| {
-        if std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) {
-            too_large(None)
-        } else {
-            ApiError::Serialization(format!("The request body could not be read: {e}"))
+    let mut body = body;
+    let mut buf = bytes::BytesMut::new();
+    let mut seen: u64 = 0;
+    while let Some(frame) = body.frame().await {
+        let frame = match frame {
+            Ok(frame) => frame,
+            Err(e) if seen > limit as u64 => {
+                tracing::debug!("over-limit body ended early: {e}");
+                break;
+            }
+            Err(e) => {
+                return Err(ApiError::Serialization(format!("The request body could not be read: {e}")));
+            }
+        };
+        let Ok(data) = frame.into_data() else { continue };
+        seen += data.len() as u64;
+        if seen <= limit as u64 {
+            buf.extend_from_slice(&data);
+        } else if seen > DRAIN_LIMIT {
+            break;
+        } else if !buf.is_empty() {
+            // Over the limit: keep reading, keep nothing.
+            buf = bytes::BytesMut::new();
         }
-    })
+    }
+    if seen > limit as u64 {
+        return Err(too_large(declared));
+    }
+    Ok(buf.freeze())
 }
 
 fn respond(codec: Codec, result: Result<Output, ApiError>) -> Response {
@@ -211,6 +256,10 @@ fn respond(codec: Codec, result: Result<Output, ApiError>) -> Response {
             h.insert(header::CONTENT_TYPE, HeaderValue::from_static(codec.content_type()));
             if codec == Codec::Json {
                 h.insert("x-amzn-errortype", HeaderValue::from_static(e.code()));
+            }
+            if matches!(e, ApiError::RequestEntityTooLarge(_)) {
+                // The body may not have been read to its end: do not reuse the connection.
+                h.insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
             r
         }

@@ -248,15 +248,29 @@ fn describe_player_sessions(
         ),
     };
     let after = nonempty(&req.next_token).map(|t| paging::decode(PLAYER_SESSIONS_TOKEN, &t)).transpose()?;
+    // A process sees the player sessions of its own fleet only; another fleet's are answered
+    // as if they did not exist.
+    let fleet = r.who.fleet_id.as_str();
+    let foreign =
+        |what: &str, id: &str| ApiError::NotFound(format!("{what} {id} not found in fleet {fleet}."));
     r.em.with_world(|w, _| {
         if let Some(id) = nonempty(&req.player_session_id) {
-            let one = player_session(w, w.player_session_by_id(&id)?);
+            let p = w.player_session_by_id(&id)?;
+            if w.game_session(p.game_session).is_none_or(|g| *g.fleet_id != *fleet) {
+                return Err(foreign("Player session", &id));
+            }
+            let one = player_session(w, p);
             return Ok(DescribePlayerSessionsResult {
                 player_sessions: vec![one],
                 next_token: String::new(),
             });
         }
         let game_session_id = nonempty(&req.game_session_id);
+        if let Some(id) = &game_session_id
+            && *w.game_session_by_id(id)?.fleet_id != *fleet
+        {
+            return Err(foreign("Game session", id));
+        }
         let player_id = nonempty(&req.player_id);
         let q = PlayerSessionQuery {
             game_session_id: game_session_id.as_deref(),
@@ -267,7 +281,11 @@ fn describe_player_sessions(
         };
         let (page, next) = w.list_player_sessions(&q)?;
         Ok(DescribePlayerSessionsResult {
-            player_sessions: page.into_iter().map(|p| player_session(w, p)).collect(),
+            player_sessions: page
+                .into_iter()
+                .filter(|p| w.game_session(p.game_session).is_some_and(|g| *g.fleet_id == *fleet))
+                .map(|p| player_session(w, p))
+                .collect(),
             next_token: next.map(|n| paging::encode(PLAYER_SESSIONS_TOKEN, n)).unwrap_or_default(),
         })
     })

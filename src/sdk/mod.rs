@@ -87,6 +87,14 @@ pub fn detach(em: &Emulator, who: &ProcessIdentity, conn: u64) {
     em.with_world(|w, now| w.disconnect_process(now, who.key(), conn));
 }
 
+/// The largest frame (and message) a process may send: 16 MiB, as the SDKs' own limit. A larger
+/// one is answered with close code 1009 (message too big).
+pub const MAX_FRAME: usize = 16 << 20;
+
+/// Read and write buffer per socket: SDK frames are small, and the buffers are what a socket
+/// costs while open (tungstenite's defaults are 128 KiB each).
+const SOCKET_BUFFER: usize = 16 << 10;
+
 /// The body of a refused upgrade.
 #[derive(serde::Serialize)]
 struct Refusal<'a> {
@@ -115,7 +123,8 @@ pub async fn upgrade(em: Emulator, req: axum::extract::Request) -> Response {
     let token = get("Authorization").unwrap_or_default();
     if let Err(e) = em.with_world(|w, now| {
         w.fleet(&fleet_id)?;
-        w.authorize_process(now, &fleet_id, &token)
+        w.authorize_process(now, &fleet_id, &token)?;
+        w.check_process_compute(&fleet_id, &compute)
     }) {
         let status =
             if matches!(e, ApiError::NotFound(_)) { StatusCode::NOT_FOUND } else { StatusCode::FORBIDDEN };
@@ -129,7 +138,13 @@ pub async fn upgrade(em: Emulator, req: axum::extract::Request) -> Response {
     let identity = ProcessIdentity { pid, fleet_id, compute, sdk };
     let (mut parts, _body) = req.into_parts();
     match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
-        Ok(ws) => ws.on_upgrade(move |socket| connection(em, identity, socket)).into_response(),
+        Ok(ws) => ws
+            .max_message_size(MAX_FRAME)
+            .max_frame_size(MAX_FRAME)
+            .read_buffer_size(SOCKET_BUFFER)
+            .write_buffer_size(SOCKET_BUFFER)
+            .on_upgrade(move |socket| connection(em, identity, socket))
+            .into_response(),
         Err(rejection) => rejection.into_response(),
     }
 }
@@ -170,9 +185,22 @@ async fn connection(em: Emulator, who: ProcessIdentity, socket: WebSocket) {
                     }
                 }
                 Some(Ok(Message::Pong(_))) => {}
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Err(e)) => {
+                    // Over the size limit: say so with 1009 before closing (other read errors
+                    // leave no socket to say anything on).
+                    if e.to_string().contains("Space limit exceeded") {
+                        let reason = format!("frames are limited to {MAX_FRAME} bytes");
+                        let _ = sink.send(Message::Close(Some(CloseFrame { code: 1009, reason: reason.into() }))).await;
+                    }
+                    break;
+                }
+                Some(Ok(Message::Close(_))) | None => break,
             },
             outgoing = rx.recv() => {
+                // `Abort` (an injected fault) drops the socket without a close frame.
+                if matches!(outgoing, Some(ProcessMessage::Abort)) {
+                    break;
+                }
                 // `Close` (or the emulator dropping the channel) is the end of the socket.
                 let Some(frame) = outgoing.as_ref().and_then(pushes::push) else {
                     let _ = sink.send(Message::Close(Some(CloseFrame { code: 1000, reason: "process ended".into() }))).await;

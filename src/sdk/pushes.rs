@@ -143,7 +143,7 @@ pub fn frame(message: &ProcessMessage, request_id: &str) -> Option<String> {
             status_code: 200,
             body: TerminateProcess { termination_time: *termination_time_ms },
         }),
-        ProcessMessage::Close => return None,
+        ProcessMessage::Close | ProcessMessage::Abort => return None,
     })
 }
 

@@ -180,7 +180,7 @@ impl<'a> Process<'a> {
     }
 
     /// Sends `action` with `members`; checks the reply echoes Action and RequestId.
-    fn request(&mut self, action: &str, members: Value) -> Value {
+    pub(crate) fn request(&mut self, action: &str, members: Value) -> Value {
         self.next_request += 1;
         let rid = format!("req-{}", self.next_request);
         let mut frame = members;
@@ -205,12 +205,17 @@ impl<'a> Process<'a> {
         Some(serde_json::from_str(&frame).expect("JSON push"))
     }
 
+    /// The next message for the socket, whatever it is (`Close` and `Abort` included).
+    pub(crate) fn message(&mut self) -> Option<gamelift_emulator::model::compute::ProcessMessage> {
+        self.attached.messages.try_recv().ok()
+    }
+
     fn detach(&self) {
         sdk::detach(&self.api.em, &self.who, self.attached.conn);
     }
 }
 
-async fn create_on_anywhere(api: &Api) -> Reply {
+pub(crate) async fn create_on_anywhere(api: &Api) -> Reply {
     api.create(
         Proto::Json,
         json!({ "FleetId": FLEET_ANYWHERE, "Location": "custom-local", "MaximumPlayerSessionCount": 2,

@@ -1,0 +1,169 @@
+//! Hostile input: the defects a probe of the emulator found (issue 12), each with the test that
+//! shows it fixed. These run in-process; the ones that need a real socket (oversized WebSocket
+//! frames, chunked bodies over the limit) start the server on a loopback port.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::Request;
+use serde_json::json;
+
+use crate::game_servers::Process;
+use crate::harness::*;
+use crate::sessions_lifecycle::active_session;
+
+async fn pending_timers(api: &Api) -> u64 {
+    let r = api.send(Request::get("/_emulator/health").body(Body::empty()).expect("request")).await;
+    r.assert_ok()["counts"]["pendingTimers"].as_u64().unwrap_or(u64::MAX)
+}
+
+/// Defect 4: a process on one fleet read another fleet's player sessions.
+#[tokio::test(start_paused = true)]
+async fn a_process_cannot_read_player_sessions_of_another_fleet() {
+    let api = Api::new();
+    let gs =
+        active_session(&api, Proto::Json, json!({ "FleetId": FLEET, "MaximumPlayerSessionCount": 2 })).await;
+    let r =
+        api.call(Proto::Json, "CreatePlayerSession", json!({ "GameSessionId": gs, "PlayerId": "p-1" })).await;
+    let ps = r.assert_ok()["PlayerSession"]["PlayerSessionId"].as_str().unwrap_or_default().to_string();
+
+    let mut p = Process::attach(&api, "proc-1");
+    p.ok("ActivateServerProcess", json!({ "Port": 7777 }));
+    for query in [json!({ "GameSessionId": gs }), json!({ "PlayerSessionId": ps })] {
+        let r = p.request("DescribePlayerSessions", query.clone());
+        assert_eq!(r["StatusCode"], 404, "{query}: {r}");
+        assert!(r["PlayerSessions"].is_null(), "{r}");
+    }
+    let r = p.ok("DescribePlayerSessions", json!({ "PlayerId": "p-1" }));
+    assert_eq!(r["PlayerSessions"], json!([]), "{r}");
+}
+
+/// Defect 5: an unknown ComputeId passed the handshake and was closed afterwards.
+#[tokio::test]
+async fn an_unknown_compute_is_refused_with_403_before_the_upgrade() {
+    let api = Api::new();
+    let req = Request::get(format!(
+        "/?pID=p&FleetId={FLEET_ANYWHERE}&ComputeId=no-such-box&Authorization=local-auth-token"
+    ))
+    .header("connection", "upgrade")
+    .header("upgrade", "websocket")
+    .header("sec-websocket-version", "13")
+    .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+    .body(Body::empty())
+    .expect("request");
+    let r = api.send(req).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(r.body["message"].as_str().unwrap_or_default().contains("no-such-box"), "{}", r.body);
+}
+
+/// Defect 8: timeout timers of ended player sessions stayed queued until they expired.
+#[tokio::test(start_paused = true)]
+async fn ended_player_sessions_leave_no_timers_behind() {
+    let api = Api::new();
+    let gs =
+        active_session(&api, Proto::Json, json!({ "FleetId": FLEET, "MaximumPlayerSessionCount": 4 })).await;
+    let before = pending_timers(&api).await;
+    let r = api
+        .call(
+            Proto::Json,
+            "CreatePlayerSessions",
+            json!({ "GameSessionId": gs, "PlayerIds": ["a", "b", "c"] }),
+        )
+        .await;
+    let ids: Vec<String> = r.assert_ok()["PlayerSessions"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|p| p["PlayerSessionId"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    assert_eq!(pending_timers(&api).await, before + 3);
+    let post = |path: String| Request::post(path).body(Body::empty()).expect("request");
+    api.send(post(format!("/_emulator/player-sessions/{}/complete", ids[0]))).await.assert_ok();
+    api.send(post(format!("/_emulator/player-sessions/{}/accept", ids[1]))).await.assert_ok();
+    assert_eq!(pending_timers(&api).await, before + 1);
+    api.call(
+        Proto::Json,
+        "TerminateGameSession",
+        json!({ "GameSessionId": gs, "TerminationMode": "FORCE_TERMINATE" }),
+    )
+    .await
+    .assert_ok();
+    tokio::time::advance(Duration::from_secs(1)).await;
+    let ps = api.call(Proto::Json, "DescribePlayerSessions", json!({ "GameSessionId": gs })).await;
+    let open = ps.assert_ok()["PlayerSessions"]
+        .as_array()
+        .map(|a| a.iter().filter(|p| p["Status"] == "RESERVED").count())
+        .unwrap_or(usize::MAX);
+    assert_eq!(open, 0);
+    // What is left are the game session's own timers, none for its players.
+    let player_timers = api.em.inspect(|w| {
+        w.timers()
+            .iter()
+            .filter(|(_, t)| matches!(t, gamelift_emulator::model::timers::Timer::PlayerSessionTimeout(_)))
+            .count()
+    });
+    assert_eq!(player_timers, 0);
+}
+
+/// Starts the emulator on a loopback port (for what needs a real socket); returns its address.
+async fn serve(config: gamelift_emulator::Config) -> std::net::SocketAddr {
+    let em =
+        gamelift_emulator::Emulator::new(config, gamelift_emulator::Fixtures::builtin().expect("fixtures"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(gamelift_emulator::run(listener, em, std::future::pending()));
+    addr
+}
+
+/// Defect 2: a text frame over 16 MiB dropped the connection without a close frame.
+#[tokio::test]
+async fn a_frame_over_16_mib_is_closed_with_1009() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    let addr = serve(gamelift_emulator::Config::for_tests()).await;
+    let url = format!(
+        "ws://{addr}/?pID=big&FleetId={FLEET_ANYWHERE}&ComputeId=local-compute&Authorization=local-auth-token"
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
+    let big = "x".repeat((16 << 20) + 1);
+    // The server may close while the frame is still being written.
+    let _ = ws.send(Message::text(big)).await;
+    let mut code = None;
+    while let Some(Ok(m)) = ws.next().await {
+        if let Message::Close(frame) = m {
+            code = frame.map(|f| f.code);
+            break;
+        }
+    }
+    assert_eq!(code, Some(CloseCode::Size));
+}
+
+/// Defect 11: a chunked body over the limit was sometimes answered with a connection reset.
+#[tokio::test]
+async fn a_chunked_body_over_the_limit_is_always_a_413() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut config = gamelift_emulator::Config::for_tests();
+    config.max_body_size = 64 << 10;
+    let addr = serve(config).await;
+    let chunk = vec![b'a'; 16 << 10];
+    for attempt in 0..25 {
+        let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let head = "POST / HTTP/1.1\r\nhost: x\r\nx-amz-target: GameLift.ListFleets\r\n\
+                    content-type: application/x-amz-json-1.1\r\ntransfer-encoding: chunked\r\n\r\n";
+        tcp.write_all(head.as_bytes()).await.expect("head");
+        for _ in 0..12 {
+            let mut c = format!("{:x}\r\n", chunk.len()).into_bytes();
+            c.extend_from_slice(&chunk);
+            c.extend_from_slice(b"\r\n");
+            if tcp.write_all(&c).await.is_err() {
+                break;
+            }
+        }
+        let _ = tcp.write_all(b"0\r\n\r\n").await;
+        let mut answer = Vec::new();
+        let read = tcp.read_to_end(&mut answer).await;
+        let text = String::from_utf8_lossy(&answer);
+        assert!(read.is_ok(), "attempt {attempt}: {read:?} after {text:?}");
+        assert!(text.starts_with("HTTP/1.1 413"), "attempt {attempt}: {text}");
+        assert!(text.contains("RequestEntityTooLargeException"), "attempt {attempt}: {text}");
+    }
+}
