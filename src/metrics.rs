@@ -18,7 +18,10 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 use crate::codec::Codec;
-use crate::dto::{GameSessionPlacementState, GameSessionStatus, MODEL_OPERATIONS, PlayerSessionStatus};
+use crate::dto::{
+    GameSessionPlacementState, GameSessionStatus, MODEL_OPERATIONS, MatchmakingConfigurationStatus,
+    PlayerSessionStatus,
+};
 use crate::state::Emulator;
 
 /// The `Content-Type` of a scrape.
@@ -45,6 +48,12 @@ struct OperationLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StatusLabels {
     status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SinkLabels {
+    sink: String,
+    outcome: &'static str,
 }
 
 fn latency_histogram() -> Histogram {
@@ -96,6 +105,7 @@ struct WorldGauges {
     game_sessions: Vec<(String, i64)>,
     player_sessions: Vec<(String, i64)>,
     placements: Vec<(String, i64)>,
+    tickets: Vec<(String, i64)>,
     processes_connected: i64,
     pending_timers: i64,
 }
@@ -128,6 +138,10 @@ fn world_gauges(em: &Emulator) -> WorldGauges {
         placements: count_by_status(
             GameSessionPlacementState::VALUES,
             world.placements.values().map(|p| p.status.as_str()),
+        ),
+        tickets: count_by_status(
+            MatchmakingConfigurationStatus::VALUES,
+            world.matchmaking.tickets.values().map(|t| t.status.as_str()),
         ),
         processes_connected: world
             .hosts
@@ -177,6 +191,24 @@ pub fn render(em: &Emulator) -> Result<String, std::fmt::Error> {
         "game_session_placements",
         "Game session placements held by the emulator, by status (ended ones until purged)",
         status_family(gauges.placements),
+    );
+    registry.register(
+        "matchmaking_tickets",
+        "FlexMatch matchmaking tickets held by the emulator, by status",
+        status_family(gauges.tickets),
+    );
+    let sinks = Family::<SinkLabels, Counter>::default();
+    for stats in em.events().sink_stats() {
+        for (outcome, n) in
+            [("delivered", stats.delivered), ("failed", stats.failed), ("dropped", stats.dropped)]
+        {
+            sinks.get_or_create(&SinkLabels { sink: stats.name.clone(), outcome }).inc_by(n);
+        }
+    }
+    registry.register(
+        "events",
+        "Events handed to each event sink (SNS, webhook), by outcome: delivered, failed (given up), dropped",
+        sinks,
     );
     let connected = Gauge::<i64>::default();
     connected.set(gauges.processes_connected);

@@ -1,13 +1,37 @@
 """GET /metrics: the Prometheus endpoint, parsed with prometheus-client's OpenMetrics parser
 after a short boto3 flow on an emulator of this module's own (its counters start at zero)."""
 
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 from botocore.exceptions import ClientError
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
-from gl_support import FLEET_EC2, UNKNOWN_FLEET, advance_clock, http
+from gl_support import FLEET_EC2, UNKNOWN_FLEET, advance_clock, free_port, http, poll
 
-EMULATOR_FLAGS = ("--clock", "paused")
+# A webhook sink that accepts every event, so the per-sink delivery counts have something to count.
+WEBHOOK_PORT = free_port()
+EMULATOR_FLAGS = ("--clock", "paused", "--event-webhook", f"http://127.0.0.1:{WEBHOOK_PORT}/events")
+
+
+class _Accept(BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module", autouse=True)
+def webhook_receiver():
+    server = ThreadingHTTPServer(("127.0.0.1", WEBHOOK_PORT), _Accept)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield
+    server.shutdown()
 
 
 def scrape(endpoint):
@@ -62,6 +86,41 @@ def test_metrics_count_requests_and_show_the_world(gl, module_endpoint):
     assert value(m, procs, procs) == 0
     timers = "gamelift_emulator_pending_timers"
     assert value(m, timers, timers) >= 1  # at least the player session's reservation timeout
+
+
+def test_metrics_show_matchmaking_tickets_and_event_deliveries_per_sink(gl, module_endpoint):
+    rule_set = {
+        "ruleLanguageVersion": "1.0",
+        "teams": [{"name": "solo", "minPlayers": 2, "maxPlayers": 2}],
+    }
+    gl.create_matchmaking_rule_set(Name="metrics-rules", RuleSetBody=json.dumps(rule_set))
+    gl.create_matchmaking_configuration(
+        Name="metrics-cfg", RuleSetName="metrics-rules", RequestTimeoutSeconds=60,
+        AcceptanceRequired=False, FlexMatchMode="STANDALONE",
+    )
+    gl.start_matchmaking(TicketId="metrics-t1", ConfigurationName="metrics-cfg", Players=[{"PlayerId": "p1"}])
+    gl.create_game_session_queue(Name="metrics-nowhere")  # no destinations: placements wait
+    gl.start_game_session_placement(
+        PlacementId="metrics-placement-2", GameSessionQueueName="metrics-nowhere", MaximumPlayerSessionCount=2
+    )
+    gl.stop_game_session_placement(PlacementId="metrics-placement-2")  # a PlacementCancelled event
+
+    m = scrape(module_endpoint)
+    t = "gamelift_emulator_matchmaking_tickets"
+    waiting = sum(value(m, t, t, status=s) for s in ("QUEUED", "SEARCHING"))
+    assert waiting == 1  # one player of the two a match needs
+    assert value(m, t, t, status="COMPLETED") == 0
+
+    ev = "gamelift_emulator_events"
+    sink = f"webhook http://127.0.0.1:{WEBHOOK_PORT}/events"
+
+    def delivered():
+        families = scrape(module_endpoint)
+        return value(families, ev, ev + "_total", sink=sink, outcome="delivered") >= 2 and families
+
+    m = poll("the webhook receiving the events", delivered)
+    assert m[ev].type == "counter"
+    assert value(m, ev, ev + "_total", sink=sink, outcome="failed") == 0
 
 
 def test_unknown_operation_names_do_not_become_labels(gl, module_endpoint):
