@@ -251,6 +251,13 @@ impl Emulator {
         self.control_json(req).await
     }
 
+    /// `POST /_emulator/clock/pause` (`paused`) or `/resume`: hold emulated time still, or let it
+    /// run again. Returns the clock reading.
+    pub async fn set_clock_paused(&self, paused: bool) -> serde_json::Value {
+        let action = if paused { "pause" } else { "resume" };
+        self.control_json(self.http.post(format!("{}/_emulator/clock/{action}", self.base_url))).await
+    }
+
     async fn control_json(&self, req: reqwest::RequestBuilder) -> serde_json::Value {
         let resp = req.send().await.expect("control API request");
         let status = resp.status();

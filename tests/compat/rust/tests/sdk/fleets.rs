@@ -172,6 +172,8 @@ async fn fleet_blue_green_workflow_over_cbor() {
     let green_session = on_green.game_session_id().expect("GameSessionId").to_owned();
     wait_for_status(&client, &green_session, GameSessionStatus::Active, LIFECYCLE_TIMEOUT).await;
 
+    // DELETING lasts 100 ms: hold the clock while the test looks at it, then advance past it.
+    emu.set_clock_paused(true).await;
     ok(client.delete_fleet().fleet_id(&blue).send().await, "DeleteFleet");
     for id in &blue_sessions {
         let s = wait_for_status(&client, id, GameSessionStatus::Terminated, Duration::from_secs(1)).await;
@@ -179,7 +181,9 @@ async fn fleet_blue_green_workflow_over_cbor() {
     }
     let again = service_error(client.delete_fleet().fleet_id(&blue).send().await, "DeleteFleet twice");
     assert_variant!(again, DeleteFleetError::InvalidFleetStatusException(_));
-    poll("blue gone", || async { fleet_status(&client, &blue).await.is_none() }).await;
+    emu.advance_clock(0.1).await;
+    assert!(fleet_status(&client, &blue).await.is_none(), "blue is gone once DELETING is over");
+    emu.set_clock_paused(false).await;
     let gone =
         service_error(client.delete_fleet().fleet_id(&blue).send().await, "DeleteFleet after it is gone");
     assert_variant!(gone, DeleteFleetError::NotFoundException(_));
