@@ -38,6 +38,18 @@ wire_enum!(
 );
 
 impl TicketStatus {
+    /// Every status, in lifecycle order.
+    pub const ALL: [TicketStatus; 8] = [
+        Self::Queued,
+        Self::Searching,
+        Self::RequiresAcceptance,
+        Self::Placing,
+        Self::Completed,
+        Self::Failed,
+        Self::Cancelled,
+        Self::TimedOut,
+    ];
+
     /// Whether the ticket has ended.
     pub fn is_terminal(self) -> bool {
         matches!(self, Self::Completed | Self::Failed | Self::Cancelled | Self::TimedOut)

@@ -28,7 +28,7 @@ fn rule_set_dto(r: &RuleSetRecord) -> dto::MatchmakingRuleSet {
     }
 }
 
-fn config_dto(c: &MatchmakingConfig) -> dto::MatchmakingConfiguration {
+pub(crate) fn config_dto(c: &MatchmakingConfig) -> dto::MatchmakingConfiguration {
     let s = &c.spec;
     dto::MatchmakingConfiguration {
         name: Some(c.name.to_string()),

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fleets::{capacity_dto, utilization_dto};
 use super::player_sessions::player_session_dto;
-use super::{aliases::alias_dto, game_sessions::game_session_dto, queues};
+use super::{aliases::alias_dto, game_sessions::game_session_dto, matchmaking, queues};
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
 use crate::model::{GameSessionStatus, World};
@@ -26,7 +26,18 @@ pub struct Overview {
     fleets: Vec<FleetView>,
     aliases: Vec<dto::Alias>,
     queues: Vec<QueueView>,
+    matchmaking: Vec<MatchmakingView>,
     processes: Vec<ProcessView>,
+}
+
+/// A matchmaking configuration with its tickets counted by status and the ones still in play
+/// (QUEUED, SEARCHING, REQUIRES_ACCEPTANCE, PLACING), oldest first.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct MatchmakingView {
+    configuration: dto::MatchmakingConfiguration,
+    tickets_by_status: Vec<(&'static str, usize)>,
+    open_tickets: Vec<dto::MatchmakingTicket>,
 }
 
 #[derive(Debug, Serialize)]
@@ -116,6 +127,24 @@ pub fn overview(em: &Emulator) -> Overview {
                     .collect(),
             })
             .collect();
+        let mut configs: Vec<_> = w.matchmaking.configs.values().collect();
+        configs.sort_by_key(|c| c.seq);
+        let matchmaking = configs
+            .into_iter()
+            .map(|c| {
+                let tickets: Vec<_> = w.matchmaking.tickets.values().filter(|t| t.config == c.name).collect();
+                let tickets_by_status = crate::model::matchmaking::TicketStatus::ALL
+                    .iter()
+                    .map(|st| (st.as_str(), tickets.iter().filter(|t| t.status == *st).count()))
+                    .collect();
+                let open_tickets = tickets
+                    .into_iter()
+                    .filter(|t| !t.status.is_terminal())
+                    .map(matchmaking::ticket_dto)
+                    .collect();
+                MatchmakingView { configuration: matchmaking::config_dto(c), tickets_by_status, open_tickets }
+            })
+            .collect();
         let mut processes: Vec<ProcessView> = w
             .hosts
             .processes
@@ -143,6 +172,7 @@ pub fn overview(em: &Emulator) -> Overview {
             fleets,
             aliases: aliases.into_iter().map(alias_dto).collect(),
             queues,
+            matchmaking,
             processes,
         }
     })

@@ -206,3 +206,46 @@ async fn the_change_counter_moves_on_state_calls_and_clock_control_but_not_on_da
     api.em.advance_clock(std::time::Duration::from_secs(1));
     assert!(rx.has_changed().unwrap(), "advancing the clock did not signal");
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_overview_shows_matchmaking_configurations_with_tickets_by_status() {
+    let api = paused();
+    let rules =
+        json!({"ruleLanguageVersion": "1.0", "teams": [{"name": "duo", "minPlayers": 2, "maxPlayers": 2}]});
+    api.call(
+        Proto::Json,
+        "CreateMatchmakingRuleSet",
+        json!({"Name": "ui-rules", "RuleSetBody": rules.to_string()}),
+    )
+    .await
+    .assert_ok();
+    let config = json!({"Name": "ui-cfg", "RuleSetName": "ui-rules", "RequestTimeoutSeconds": 60,
+        "AcceptanceRequired": false, "FlexMatchMode": "STANDALONE"});
+    api.call(Proto::Json, "CreateMatchmakingConfiguration", config).await.assert_ok();
+    for (ticket, player) in [("ui-t1", "p1"), ("ui-t2", "p2"), ("ui-t3", "p3")] {
+        let start =
+            json!({"TicketId": ticket, "ConfigurationName": "ui-cfg", "Players": [{"PlayerId": player}]});
+        api.call(Proto::Json, "StartMatchmaking", start).await.assert_ok();
+    }
+    api.send(Request::post("/_emulator/clock/advance").body(Body::from(r#"{"Seconds": 1}"#)).unwrap())
+        .await
+        .assert_ok();
+
+    let o = get(&api, "/_emulator/ui/api/overview").await.assert_ok().clone();
+    let m = o["Matchmaking"]
+        .as_array()
+        .expect("Matchmaking")
+        .iter()
+        .find(|m| m["Configuration"]["Name"] == "ui-cfg");
+    let m = m.expect("the configuration").clone();
+    assert_eq!(m["Configuration"]["FlexMatchMode"], "STANDALONE");
+    let count = |status: &str| {
+        m["TicketsByStatus"].as_array().unwrap().iter().find(|e| e[0] == status).map(|e| e[1].clone())
+    };
+    // Two tickets made a match of two; the third waits for a partner.
+    assert_eq!(count("COMPLETED"), Some(json!(2)), "{m}");
+    assert_eq!(count("SEARCHING"), Some(json!(1)), "{m}");
+    let open = m["OpenTickets"].as_array().unwrap();
+    assert_eq!(open.len(), 1, "{m}");
+    assert_eq!(open[0]["Status"], "SEARCHING");
+}

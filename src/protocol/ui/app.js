@@ -4,7 +4,7 @@
 
 const $ = (sel) => document.querySelector(sel);
 const state = { page: 0, pageSize: 50, filter: {}, players: null, overview: null, events: [], firstRender: null };
-const VIEWS = ["fleets", "sessions", "processes", "aliases", "queues", "events"];
+const VIEWS = ["fleets", "sessions", "processes", "aliases", "queues", "matchmaking", "events"];
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -126,6 +126,27 @@ function renderQueues(o) {
   }
 }
 
+function renderMatchmaking(o) {
+  const root = $("#matchmaking");
+  root.replaceChildren();
+  if (!o.Matchmaking.length) root.append(el("p", { class: "empty" }, "No matchmaking configurations."));
+  for (const m of o.Matchmaking) {
+    const c = m.Configuration;
+    const counts = m.TicketsByStatus.filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(", ");
+    const rows = m.OpenTickets.map((t) => el("tr", {},
+      el("td", { class: "id" }, t.TicketId), statusCell(t.Status),
+      el("td", {}, (t.Players || []).map((p) => p.Team ? `${p.PlayerId} (${p.Team})` : p.PlayerId).join(", ")),
+      el("td", {}, when(t.StartTime))));
+    if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: 4, class: "empty" }, "No ticket in play.")));
+    root.append(el("article", { class: "fleet" },
+      el("h3", {}, c.Name, " ", el("span", { class: "badge" }, c.FlexMatchMode ?? ""), " ",
+        el("span", { class: "badge" }, `rule set ${c.RuleSetName}`)),
+      el("p", { class: "ticket-counts" }, "Tickets: ", counts || "none"),
+      el("table", {}, el("thead", {}, el("tr", {}, ...["Ticket", "Status", "Players", "Started"].map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, ...rows))));
+  }
+}
+
 function renderEvents() {
   const list = $("#events");
   list.replaceChildren(...state.events.slice().reverse().map((e) => el("li", { value: e.Sequence },
@@ -176,7 +197,7 @@ async function refresh() {
         state.overview = o;
         renderClock(o.Clock);
         $("#count-sessions").textContent = `(${o.GameSessionCount})`;
-        renderFleets(o); renderProcesses(o); renderAliases(o); renderQueues(o);
+        renderFleets(o); renderProcesses(o); renderAliases(o); renderQueues(o); renderMatchmaking(o);
         if (view === "sessions") {
           const q = new URLSearchParams({ ...state.filter, Page: state.page, PageSize: state.pageSize });
           renderSessions(await call("GET", "/_emulator/ui/api/game-sessions?" + q));

@@ -160,6 +160,25 @@ def test_sessions_appear_change_and_end_live(gl, module_endpoint, browser):
             shot(browser, view)
 
 
+def test_matchmaking_view_follows_tickets_live(gl, module_endpoint, browser):
+    rules = {"ruleLanguageVersion": "1.0", "teams": [{"name": "duo", "minPlayers": 2, "maxPlayers": 2}]}
+    gl.create_matchmaking_rule_set(Name="ui-rules", RuleSetBody=json.dumps(rules))
+    gl.create_matchmaking_configuration(
+        Name="ui-cfg", RuleSetName="ui-rules", RequestTimeoutSeconds=120,
+        AcceptanceRequired=False, FlexMatchMode="STANDALONE",
+    )
+    gl.start_matchmaking(TicketId="ui-t1", ConfigurationName="ui-cfg", Players=[{"PlayerId": "p1"}])
+    open_view(browser, module_endpoint, "matchmaking")
+    browser.execute_script("window.__noReload = 7")
+    view = lambda d: d.find_element(By.ID, "matchmaking").text  # noqa: E731
+    wait(browser, "the configuration and its waiting ticket", lambda d: "ui-cfg" in view(d) and "ui-t1" in view(d))
+    shot(browser, "matchmaking")
+    gl.start_matchmaking(TicketId="ui-t2", ConfigurationName="ui-cfg", Players=[{"PlayerId": "p2"}])
+    wait(browser, "the match completing both tickets", lambda d: "COMPLETED 2" in view(d))
+    assert "No ticket in play." in view(browser)
+    assert browser.execute_script("return window.__noReload") == 7, "the page reloaded"
+
+
 def big_fixtures(path):
     """The default fixtures plus one fleet with room for 100,000 game sessions."""
     default = json.loads((Path(__file__).resolve().parents[3] / "fixtures" / "default.json").read_text())
