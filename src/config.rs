@@ -180,6 +180,11 @@ pub struct Config {
     #[arg(long, env = "GAMELIFT_EMULATOR_EVENT_WEBHOOK", value_delimiter = ',', value_parser = parse_http_url)]
     pub event_webhook: Vec<Uri>,
 
+    /// Keep state across restarts in this directory (created if missing): every acknowledged
+    /// change is journaled there (SQLite) and replayed on start; off by default (in memory).
+    #[arg(long, env = "GAMELIFT_EMULATOR_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
     /// Log format.
     #[arg(long, env = "GAMELIFT_EMULATOR_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,

@@ -39,6 +39,7 @@ pub mod faults;
 pub mod fixtures;
 pub mod flexmatch;
 pub mod healthcheck;
+pub mod journal;
 pub mod lifecycle;
 pub mod metrics;
 pub mod model;
@@ -113,6 +114,7 @@ pub async fn run(
         }
     };
     let events = em.clone();
+    let journaled = em.journal().is_some().then(|| em.clone());
     let served = axum::serve(listener, app(em))
         .with_graceful_shutdown(async move {
             shutdown.await;
@@ -127,6 +129,10 @@ pub async fn run(
     }
     if let Some(wss) = wss {
         let _ = wss.await;
+    }
+    // With --data-dir: everything journaled so far is written before the server returns.
+    if let Some(em) = journaled {
+        let _ = tokio::task::spawn_blocking(move || em.journal().map(crate::journal::Journal::flush)).await;
     }
     served
 }

@@ -106,7 +106,14 @@ async fn serve(config: Config) -> ExitCode {
     };
     let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| config.bind.to_string());
     let (fleets, aliases) = fixtures.len();
-    let em = Emulator::new(config, fixtures);
+    let em = match Emulator::open(config, fixtures) {
+        Ok(em) => em,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("gamelift-emulator: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     tracing::info!(url = %format!("http://{addr}"), fleets, aliases, "gamelift-emulator ready");
     match gamelift_emulator::run(listener, em, shutdown).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -106,7 +106,8 @@ impl ServerBuilder {
         };
         let listener = TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
-        let em = Emulator::new(config, fixtures);
+        let em = Emulator::open(config, fixtures)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         // Known before `start` returns (run() would set it only once the task is first polled).
         em.set_listen_addr(addr);
         let (stop_tx, stop_rx) = oneshot::channel::<()>();

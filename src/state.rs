@@ -16,8 +16,9 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::events::{EventBus, SinkSettings};
 use crate::fixtures::Fixtures;
+use crate::journal::{self, ClockAction, Command, Genesis, Journal};
 use crate::model::compute::ProcessMessage;
-use crate::model::{Now, World};
+use crate::model::{Now, World, ids};
 
 /// A cheap-to-clone handle on the emulator's state.
 #[derive(Clone)]
@@ -48,6 +49,9 @@ struct Inner {
     faults: crate::faults::Faults,
     /// The keys signatures are checked against, with `--verify-signatures`.
     signing_keys: Option<crate::sigv4::Keys>,
+    /// The command journal, with `--data-dir` (declared last: dropped after everything else,
+    /// it writes what is still pending before the file closes).
+    journal: Option<Journal>,
 }
 
 impl Emulator {
@@ -55,10 +59,113 @@ impl Emulator {
     pub fn new(config: Config, fixtures: Fixtures) -> Self {
         let clock = Arc::new(Clock::start(config.clock == crate::config::ClockMode::Paused));
         let world = fixtures.build_world(config.settings(), clock.now());
+        Self::assemble(config, fixtures, clock, world, None)
+    }
+
+    /// Builds the state as [`Emulator::new`] does, or, with `--data-dir`, from the journal
+    /// there: the fixtures world at the journal's genesis, then every journaled command replayed
+    /// in order (see `journal.rs`). An unusable data directory is an error that names the file
+    /// and what to do.
+    pub fn open(config: Config, fixtures: Fixtures) -> Result<Self, String> {
+        let Some(dir) = config.data_dir.clone() else {
+            return Ok(Self::new(config, fixtures));
+        };
+        let fingerprint = journal::fingerprint(&config.settings(), &fixtures);
+        let paused = config.clock == crate::config::ClockMode::Paused;
+        let opened = journal::open(&dir, &fingerprint, || {
+            let clock = Clock::start(paused);
+            Genesis { at_ns: clock.epoch_ns(clock.now()), seed: ids::fresh_seed(), clock: clock.persisted() }
+        })?;
+        let genesis = opened.genesis;
+        let clock = Arc::new(Clock::from_origin(genesis.at_ns));
+        ids::reseed(genesis.seed);
+        let world = fixtures.build_world(config.settings(), clock.at_epoch_ns(genesis.at_ns));
+        let em = Self::assemble(config, fixtures, clock, world, None);
+        // Replay into this emulator, then hand the world to one that owns the journal.
+        let mut last_at = genesis.at_ns;
+        let mut clock_state = genesis.clock;
+        let mut attached: std::collections::BTreeMap<u64, crate::sdk::ProcessIdentity> = Default::default();
+        let mut entries = 0u64;
+        let started = std::time::Instant::now();
+        opened.for_each(|entry| {
+            entries += 1;
+            last_at = last_at.max(entry.at_ns);
+            match &entry.command {
+                Command::Clock { state, .. } => clock_state = *state,
+                Command::Attach { who, conn } => {
+                    attached.insert(*conn, who.clone());
+                }
+                Command::Detach { conn, .. } => {
+                    attached.remove(conn);
+                }
+                _ => {}
+            }
+            em.replay(&entry)
+        })?;
+        let max_conn = attached
+            .keys()
+            .next_back()
+            .copied()
+            .unwrap_or(0)
+            .max(em.inner.next_connection.load(Ordering::Relaxed));
+        let Ok(inner) = Arc::try_unwrap(em.inner) else {
+            return Err("internal error: the replayed state is still shared".into());
+        };
+        let Inner { world, clock, events, config, fixtures, .. } = inner;
+        let world = world.into_inner().unwrap_or_else(|p| p.into_inner());
+        let existing = opened.existing;
+        let journal = opened.start();
+        journal::restore_clock(&clock, clock_state, last_at);
+        // Replayed events were delivered before the restart (or never will be): sinks start
+        // after them.
+        events.skip_sinks_to_end();
+        let em = Self::assemble_with(config, fixtures, clock, world, events, Some(journal));
+        em.inner.next_connection.store(max_conn + 1, Ordering::Relaxed);
+        if existing {
+            tracing::info!(
+                file = %dir.join(journal::FILE_NAME).display(),
+                entries,
+                millis = started.elapsed().as_millis() as u64,
+                "state restored from the journal"
+            );
+        }
+        // Sockets do not survive a restart: each process that was attached is detached now, so
+        // its reconnect grace starts at this start; a process that reconnects with its pID gets
+        // its state back.
+        for (conn, who) in attached {
+            em.command(
+                || Command::Detach { who: who.clone(), conn },
+                || em.with_world(|w, now| w.disconnect_process(now, who.key(), conn)),
+            );
+        }
+        if let Some(j) = em.journal() {
+            j.flush();
+        }
+        Ok(em)
+    }
+
+    fn assemble(
+        config: Config,
+        fixtures: Fixtures,
+        clock: Arc<Clock>,
+        world: World,
+        journal: Option<Journal>,
+    ) -> Self {
         let events = EventBus::new(SinkSettings::from_config(&config), {
             let clock = clock.clone();
             move || clock.now().wall_ms
         });
+        Self::assemble_with(config, fixtures, clock, world, events, journal)
+    }
+
+    fn assemble_with(
+        config: Config,
+        fixtures: Fixtures,
+        clock: Arc<Clock>,
+        world: World,
+        events: EventBus,
+        journal: Option<Journal>,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 public_url: OnceLock::new(),
@@ -75,8 +182,111 @@ impl Emulator {
                 fixtures,
                 changes: tokio::sync::watch::Sender::new(0),
                 metrics: crate::metrics::Metrics::default(),
+                journal,
             }),
         }
+    }
+
+    /// The command journal, with `--data-dir`.
+    pub fn journal(&self) -> Option<&Journal> {
+        self.inner.journal.as_ref()
+    }
+
+    /// Resolves once command `seq` of this emulator's journal is durable (at once without a
+    /// journal, or for `None`); an `InternalServiceException` if the journal cannot be written.
+    pub async fn durable(&self, seq: Option<u64>) -> Result<(), crate::ApiError> {
+        match (&self.inner.journal, seq) {
+            (Some(j), Some(seq)) => j.wait(seq).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// Runs `f` as one journaled command: under the journal lock, at one pinned time, with the
+    /// generator reseeded; then appends `command()` (built after `f`, so it can record the
+    /// state `f` left) and leaves its sequence number for [`journal::take_appended`]. Without a
+    /// journal, or inside a command already, just runs `f`.
+    pub(crate) fn command<R>(&self, command: impl FnOnce() -> Command, f: impl FnOnce() -> R) -> R {
+        let Some(j) = &self.inner.journal else { return f() };
+        if journal::in_command() {
+            return f();
+        }
+        let mut writer = j.lock();
+        let now = self.inner.clock.now();
+        let seed = ids::fresh_seed();
+        ids::reseed(seed);
+        let (out, _) = journal::scope(|| self.inner.clock.pinned(now, f));
+        let seq = j.append(&mut writer, self.inner.clock.epoch_ns(now), seed, &command());
+        drop(writer);
+        journal::set_appended(seq);
+        out
+    }
+
+    /// Runs `f`, a read, as [`Emulator::command`] does, but journals it (as the timers it
+    /// applied) only if it applied timers that fell due; nobody waits for that entry.
+    pub(crate) fn read<R>(&self, f: impl FnOnce() -> R) -> R {
+        let Some(j) = &self.inner.journal else { return f() };
+        if journal::in_command() {
+            return f();
+        }
+        let mut writer = j.lock();
+        let now = self.inner.clock.now();
+        let seed = ids::fresh_seed();
+        ids::reseed(seed);
+        let (out, fired) = journal::scope(|| self.inner.clock.pinned(now, f));
+        if fired {
+            j.append(&mut writer, self.inner.clock.epoch_ns(now), seed, &Command::Due);
+        }
+        out
+    }
+
+    /// Runs one journaled command again (start-up replay): at its time, with its seed, and
+    /// without journaling what it does.
+    fn replay(&self, entry: &journal::Entry) -> Result<(), String> {
+        let now = self.inner.clock.at_epoch_ns(entry.at_ns);
+        ids::reseed(entry.seed);
+        let (out, _) = journal::scope(|| {
+            self.inner.clock.pinned(now, || match &entry.command {
+                Command::Api { op, codec, body } => crate::ops::replay(self, op, *codec, body),
+                Command::Due => {
+                    self.with_world(|_, _| ());
+                    Ok(())
+                }
+                Command::Clock { action, .. } => {
+                    match action {
+                        ClockAction::Advance { by_ns } => {
+                            self.advance_clock(std::time::Duration::from_nanos(*by_ns));
+                        }
+                        ClockAction::Pause => {
+                            self.pause_clock();
+                        }
+                        ClockAction::Resume => {
+                            self.resume_clock();
+                        }
+                    }
+                    Ok(())
+                }
+                Command::Attach { who, conn } => {
+                    let _ = self.with_world(|w, now| {
+                        w.connect_process(now, who.key(), &who.compute, *conn, &who.sdk)
+                    });
+                    Ok(())
+                }
+                Command::Message { who, text } => {
+                    crate::sdk::handle(self, who, text);
+                    Ok(())
+                }
+                Command::Detach { who, conn } => {
+                    self.with_world(|w, now| w.disconnect_process(now, who.key(), *conn));
+                    Ok(())
+                }
+                Command::Control { name, arg } => crate::ops::control::replay(self, name, arg),
+            })
+        });
+        out.map_err(|e| {
+            let path =
+                self.inner.journal.as_ref().map(|j| j.path().display().to_string()).unwrap_or_default();
+            format!("{path}: entry {} cannot be replayed: {e}", entry.seq)
+        })
     }
 
     /// The configuration.
@@ -133,11 +343,24 @@ impl Emulator {
     /// scheduled a deadline earlier than the one it sleeps until, and hands queued messages to
     /// game-server sockets.
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World, Now) -> R) -> R {
+        if self.inner.journal.is_some() && !journal::in_command() {
+            // Outside a command (a read such as the health endpoint): journaled if it applied
+            // timers.
+            return self.read(|| self.world_call(f));
+        }
+        self.world_call(f)
+    }
+
+    fn world_call<R>(&self, f: impl FnOnce(&mut World, Now) -> R) -> R {
         let mut world = self.lock();
         let now = self.now();
+        let fired = world.fired();
         world.advance(now);
         let out = f(&mut world, now);
         let wake = world.settle(now);
+        if world.fired() != fired {
+            journal::note_fired();
+        }
         self.deliver(&mut world);
         self.publish_events(&mut world);
         #[cfg(debug_assertions)]
@@ -231,8 +454,24 @@ impl Emulator {
     /// Puts the world back to the fixtures, atomically, and clears injected faults.
     pub fn reset(&self) {
         self.inner.faults.clear();
+        let writer = self.inner.journal.as_ref().map(|j| (j, j.lock()));
         let mut world = self.lock();
-        *world = self.inner.fixtures.build_world(self.inner.config.settings(), self.now());
+        let now = self.now();
+        match writer {
+            None => *world = self.inner.fixtures.build_world(self.inner.config.settings(), now),
+            Some((j, mut writer)) => {
+                // The journal starts again from a new genesis: this time, a fresh seed.
+                let genesis = Genesis {
+                    at_ns: self.inner.clock.epoch_ns(now),
+                    seed: ids::fresh_seed(),
+                    clock: self.inner.clock.persisted(),
+                };
+                ids::reseed(genesis.seed);
+                *world = self.inner.fixtures.build_world(self.inner.config.settings(), now);
+                let seq = j.reset(&mut writer, genesis);
+                journal::set_appended(seq);
+            }
+        }
         // Processes belonged to the old world: close their sockets (they may reconnect).
         let conns: Vec<_> =
             self.inner.connections.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
@@ -247,11 +486,17 @@ impl Emulator {
     /// Applies due transitions; returns the real instant to wake at for the next deadline (for
     /// the lifecycle driver): `None` when nothing is pending or the clock is paused.
     pub(crate) fn tick(&self) -> Option<tokio::time::Instant> {
-        let mut world = self.lock();
-        let next = world.driver_tick(self.now());
-        self.deliver(&mut world);
-        self.publish_events(&mut world);
-        drop(world);
+        let next = self.read(|| {
+            let mut world = self.lock();
+            let fired = world.fired();
+            let next = world.driver_tick(self.now());
+            if world.fired() != fired {
+                journal::note_fired();
+            }
+            self.deliver(&mut world);
+            self.publish_events(&mut world);
+            next
+        });
         self.changed();
         next.and_then(|deadline| self.inner.clock.real_deadline(deadline))
     }
@@ -264,12 +509,19 @@ impl Emulator {
     /// Moves emulated time forward by `by` and, before returning, applies every transition that
     /// became due, in deadline order, each at its own deadline, as if that time had passed.
     pub fn advance_clock(&self, by: std::time::Duration) -> ClockReading {
-        let mut world = self.lock();
-        let now = self.inner.clock.advance(by);
-        world.driver_tick(now);
-        self.deliver(&mut world);
-        self.publish_events(&mut world);
-        drop(world);
+        let by = by.min(crate::clock::MAX_ADVANCE);
+        let clock_command = |action| Command::Clock { action, state: self.inner.clock.persisted() };
+        let by_ns = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+        self.command(
+            || clock_command(ClockAction::Advance { by_ns }),
+            || {
+                let mut world = self.lock();
+                let now = self.inner.clock.advance(by);
+                world.driver_tick(now);
+                self.deliver(&mut world);
+                self.publish_events(&mut world);
+            },
+        );
         // The driver's sleep was computed for the old time.
         self.inner.wake.notify_one();
         self.changed();
@@ -279,9 +531,13 @@ impl Emulator {
     /// Stops emulated time: nothing fires and timestamps stand still, except through
     /// `advance_clock`.
     pub fn pause_clock(&self) -> ClockReading {
-        let world = self.lock();
-        self.inner.clock.pause();
-        drop(world);
+        self.command(
+            || Command::Clock { action: ClockAction::Pause, state: self.inner.clock.persisted() },
+            || {
+                let _world = self.lock();
+                self.inner.clock.pause();
+            },
+        );
         self.inner.wake.notify_one();
         self.changed();
         self.clock()
@@ -289,9 +545,13 @@ impl Emulator {
 
     /// Lets emulated time run again from where it stood.
     pub fn resume_clock(&self) -> ClockReading {
-        let world = self.lock();
-        self.inner.clock.resume();
-        drop(world);
+        self.command(
+            || Command::Clock { action: ClockAction::Resume, state: self.inner.clock.persisted() },
+            || {
+                let _world = self.lock();
+                self.inner.clock.resume();
+            },
+        );
         self.inner.wake.notify_one();
         self.changed();
         self.clock()

@@ -81,6 +81,11 @@ impl Sink {
         Arc::new(Sink { target, name, cursor: AtomicU64::new(0), counters: Counters::default() })
     }
 
+    /// Continues after event `sequence` (events up to it count as handled).
+    pub(crate) fn skip_to(&self, sequence: u64) {
+        self.cursor.fetch_max(sequence, Ordering::Relaxed);
+    }
+
     pub(crate) fn stats(&self) -> SinkStats {
         SinkStats {
             name: self.name.clone(),

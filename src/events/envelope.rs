@@ -51,7 +51,7 @@ pub fn placement_envelope(e: &PlacementEvent) -> Value {
     }
     json!({
         "version": "0",
-        "id": uuid::Uuid::new_v4().to_string(),
+        "id": crate::model::ids::random_uuid().to_string(),
         "detail-type": "GameLift Queue Placement Event",
         "source": "aws.gamelift",
         "account": e.account,
@@ -135,7 +135,7 @@ pub fn matchmaking_envelope(e: &MatchmakingEvent) -> Value {
     }
     json!({
         "version": "0",
-        "id": uuid::Uuid::new_v4().to_string(),
+        "id": crate::model::ids::random_uuid().to_string(),
         "detail-type": "GameLift Matchmaking Event",
         "source": "aws.gamelift",
         "account": e.account,

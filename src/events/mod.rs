@@ -209,7 +209,7 @@ impl EventBus {
     /// never fails. Returns its sequence number.
     pub fn publish(&self, notification_target: Option<String>, event: Value) -> u64 {
         let published_ms = self.shared.now_ms();
-        let message_id = uuid::Uuid::new_v4();
+        let message_id = crate::model::ids::random_uuid();
         let mut log = self.shared.lock();
         let sequence = log.last_sequence + 1;
         log.last_sequence = sequence;
@@ -267,6 +267,15 @@ impl EventBus {
     /// Follows the log from the event after `after` (0: from the oldest event still kept).
     pub fn subscribe_after(&self, after: u64) -> Subscription {
         Subscription { shared: self.shared.clone(), cursor: after }
+    }
+
+    /// Makes every sink continue after the newest event logged so far: after a restart the
+    /// log is rebuilt by replaying the journal, and its events are not sent again.
+    pub fn skip_sinks_to_end(&self) {
+        let last = self.last_sequence();
+        for sink in &self.sinks {
+            sink.skip_to(last);
+        }
     }
 
     /// Delivery counters of each sink, in the order the flags name them (SNS first).

@@ -385,7 +385,7 @@ impl World {
             None if fleet.compute_type == super::ComputeType::Ec2 => name.into(),
             None => return Err(ApiError::NotFound(format!("Compute {name} not found in fleet {fleet_id}."))),
         };
-        let token = uuid::Uuid::new_v4().hyphenated().to_string();
+        let token = super::ids::random_uuid().hyphenated().to_string();
         let expires_ms = now.wall_ms + AUTH_TOKEN_LIFETIME.as_millis() as i64;
         self.hosts.tokens.insert(token.as_str().into(), AuthToken { fleet_id, compute, expires_ms });
         Ok((token, expires_ms))

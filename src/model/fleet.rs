@@ -786,7 +786,7 @@ impl Fleet {
     /// Appends an entry to the event log.
     pub(crate) fn record(&mut self, code: FleetEventCode, message: String, time_ms: i64) {
         let seq = self.events.len() as u64 + 1;
-        let id = uuid::Uuid::new_v4().hyphenated().to_string().into();
+        let id = super::ids::random_uuid().hyphenated().to_string().into();
         self.events.push(FleetEvent { seq, id, code, message, time_ms });
     }
 

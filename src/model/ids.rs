@@ -8,7 +8,42 @@
 //! - player session `psess-<uuid>`, build `build-<uuid>`, script `script-<uuid>`
 //! - EC2 instance `i-<17 hex digits>`
 
+use std::cell::RefCell;
+
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::{RngCore, SeedableRng};
 use uuid::Uuid;
+
+thread_local! {
+    /// The one source of randomness for everything that ends up in the world or the event log
+    /// (IDs, tokens, event IDs). With `--data-dir` the emulator reseeds it at the start of every
+    /// command and journals the seed, so replaying the journal draws the same values.
+    static RNG: RefCell<ChaCha8Rng> = RefCell::new(ChaCha8Rng::from_seed(os_seed()));
+}
+
+fn os_seed() -> [u8; 32] {
+    let mut seed = [0u8; 32];
+    seed[..16].copy_from_slice(Uuid::new_v4().as_bytes());
+    seed[16..].copy_from_slice(Uuid::new_v4().as_bytes());
+    seed
+}
+
+/// Restarts this thread's generator from `seed`: what is drawn next depends on `seed` alone.
+pub fn reseed(seed: u64) {
+    RNG.with(|rng| *rng.borrow_mut() = ChaCha8Rng::seed_from_u64(seed));
+}
+
+/// A fresh seed from the operating system (for [`reseed`]).
+pub fn fresh_seed() -> u64 {
+    Uuid::new_v4().as_u64_pair().0
+}
+
+/// A version 4 (random) UUID drawn from this thread's generator.
+pub fn random_uuid() -> Uuid {
+    let mut bytes = [0u8; 16];
+    RNG.with(|rng| rng.borrow_mut().fill_bytes(&mut bytes));
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
 
 /// `<prefix>-<uuid>`, e.g. `fleet-2222bbbb-33cc-44dd-55ee-6666ffff77aa`.
 pub fn new_id(prefix: &str) -> String {
@@ -16,13 +51,13 @@ pub fn new_id(prefix: &str) -> String {
     s.push_str(prefix);
     s.push('-');
     let mut buf = Uuid::encode_buffer();
-    s.push_str(Uuid::new_v4().hyphenated().encode_lower(&mut buf));
+    s.push_str(random_uuid().hyphenated().encode_lower(&mut buf));
     s
 }
 
 /// An EC2-style instance ID: `i-` and 17 lower-case hex digits.
 pub fn new_instance_id() -> String {
-    let hex = Uuid::new_v4().simple().to_string();
+    let hex = random_uuid().simple().to_string();
     format!("i-{}", &hex[..17])
 }
 
@@ -90,6 +125,18 @@ mod tests {
         assert_eq!(f.len(), "fleet-".len() + 36);
         let i = new_instance_id();
         assert!(i.starts_with("i-") && i.len() == 19, "{i}");
+    }
+
+    #[test]
+    fn the_same_seed_draws_the_same_ids() {
+        reseed(42);
+        let a = (new_id("fleet"), new_instance_id(), random_uuid());
+        reseed(42);
+        let b = (new_id("fleet"), new_instance_id(), random_uuid());
+        assert_eq!(a, b);
+        assert_eq!(a.2.get_version_num(), 4);
+        reseed(43);
+        assert_ne!(new_id("fleet"), a.0);
     }
 
     #[test]

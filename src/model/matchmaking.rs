@@ -690,7 +690,7 @@ impl World {
                 )));
             }
         }
-        let id = ticket_id.filter(|t| !t.is_empty()).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let id = ticket_id.filter(|t| !t.is_empty()).unwrap_or_else(|| super::ids::random_uuid().to_string());
         if self.matchmaking.ticket_ids.contains_key(id.as_str()) {
             return Err(ApiError::InvalidRequest(format!("Matchmaking ticket {id} already exists.")));
         }

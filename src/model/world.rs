@@ -125,6 +125,9 @@ pub struct World {
     /// Events recorded for the state layer to publish (`take_events`).
     pub(crate) events: Vec<super::placement::ModelEvent>,
     next_seq: u64,
+    /// How many timed transitions have been applied so far (the journal records a read that
+    /// applied some, since they changed the world).
+    fired: u64,
     /// The deadline the lifecycle driver sleeps until (None: until woken).
     driver_target: Option<Instant>,
 }
@@ -154,6 +157,7 @@ impl World {
             matchmaking: super::matchmaking::Matchmaking::default(),
             events: Vec::new(),
             next_seq: 0,
+            fired: 0,
             driver_target: None,
         }
     }
@@ -162,6 +166,11 @@ impl World {
     pub(crate) fn next_seq(&mut self) -> u64 {
         self.next_seq += 1;
         self.next_seq
+    }
+
+    /// How many timed transitions have been applied since the world was built.
+    pub fn fired(&self) -> u64 {
+        self.fired
     }
 
     /// Queues a timed transition.
@@ -205,6 +214,7 @@ impl World {
     /// what it schedules in turn fires within the same call if that is due too.
     pub fn advance(&mut self, now: Now) {
         while let Some((at, timer)) = self.timers.pop_due(now.at) {
+            self.fired += 1;
             let now = now.back_to(at);
             match timer {
                 Timer::ActivateGameSession(seq) => self.activate_game_session(seq, now),

@@ -122,18 +122,59 @@ pub struct PlayerSessionOutput {
 
 /// The game server accepted a player (RESERVED → ACTIVE).
 pub fn accept_player_session(em: &Emulator, id: &str) -> ApiResult<PlayerSessionOutput> {
-    em.with_world(|w, _| {
-        let seq = w.accept_player_session(id)?;
-        player_session_output(w, seq)
-    })
+    em.command(
+        || control_command("accept-player-session", &id),
+        || {
+            em.with_world(|w, _| {
+                let seq = w.accept_player_session(id)?;
+                player_session_output(w, seq)
+            })
+        },
+    )
 }
 
 /// The player left (→ COMPLETED).
 pub fn complete_player_session(em: &Emulator, id: &str) -> ApiResult<PlayerSessionOutput> {
-    em.with_world(|w, now| {
-        let seq = w.complete_player_session(id, now)?;
-        player_session_output(w, seq)
-    })
+    em.command(
+        || control_command("complete-player-session", &id),
+        || {
+            em.with_world(|w, now| {
+                let seq = w.complete_player_session(id, now)?;
+                player_session_output(w, seq)
+            })
+        },
+    )
+}
+
+/// A control call as the journal keeps it: its name and its input as JSON.
+fn control_command(name: &str, input: &impl Serialize) -> crate::journal::Command {
+    crate::journal::Command::Control {
+        name: name.to_owned(),
+        arg: serde_json::to_string(input).unwrap_or_default(),
+    }
+}
+
+/// Runs a journaled control call again at start-up (its answer goes nowhere).
+pub(crate) fn replay(em: &Emulator, name: &str, arg: &str) -> Result<(), String> {
+    fn input<T: serde::de::DeserializeOwned>(name: &str, arg: &str) -> Result<T, String> {
+        serde_json::from_str(arg).map_err(|e| format!("a {name} entry that does not decode: {e}"))
+    }
+    match name {
+        "accept-player-session" => {
+            let _ = accept_player_session(em, &input::<String>(name, arg)?);
+        }
+        "complete-player-session" => {
+            let _ = complete_player_session(em, &input::<String>(name, arg)?);
+        }
+        "game-session-update" => {
+            let _ = push_game_session_update(em, input(name, arg)?);
+        }
+        "process-fault" => {
+            let _ = process_fault(em, input(name, arg)?);
+        }
+        other => return Err(format!("an unknown control call '{other}'")),
+    }
+    Ok(())
 }
 
 fn player_session_output(w: &crate::model::World, seq: u64) -> ApiResult<PlayerSessionOutput> {
@@ -143,7 +184,7 @@ fn player_session_output(w: &crate::model::World, seq: u64) -> ApiResult<PlayerS
 }
 
 /// `POST /_emulator/game-session-updates` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GameSessionUpdate {
     game_session_id: String,
@@ -154,10 +195,15 @@ pub struct GameSessionUpdate {
 /// Sends an `UpdateGameSession` push (what FlexMatch backfill sends) to the process hosting a
 /// game session.
 pub fn push_game_session_update(em: &Emulator, input: GameSessionUpdate) -> ApiResult<()> {
-    em.with_world(|w, _| {
-        let reason = input.update_reason.unwrap_or_else(|| "MATCHMAKING_DATA_UPDATED".into());
-        w.push_game_session_update(&input.game_session_id, reason, input.backfill_ticket_id)
-    })
+    em.command(
+        || control_command("game-session-update", &input),
+        || {
+            em.with_world(|w, _| {
+                let reason = input.update_reason.clone().unwrap_or_else(|| "MATCHMAKING_DATA_UPDATED".into());
+                w.push_game_session_update(&input.game_session_id, reason, input.backfill_ticket_id.clone())
+            })
+        },
+    )
 }
 
 /// The plain-text lifecycle log GetGameSessionLogUrl points at.
@@ -200,7 +246,7 @@ pub fn clear_faults(em: &Emulator) -> FaultList {
 }
 
 /// `POST /_emulator/faults/processes` body: a fault for one game-server process.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct ProcessFault {
     /// The process's fleet.
@@ -225,13 +271,18 @@ pub struct ProcessFaultDone {
 /// session ends).
 pub fn process_fault(em: &Emulator, input: ProcessFault) -> ApiResult<ProcessFaultDone> {
     let key = crate::model::compute::ProcessKey { fleet: &input.fleet_id, pid: &input.process_id };
-    em.with_world(|w, now| match input.fault.as_str() {
-        "DROP_CONNECTION" => w.fault_drop_connection(now, key),
-        "STOP_HEARTBEATS" => w.fault_stop_heartbeats(now, key),
-        "CRASH" => w.fault_crash(now, key),
-        other => Err(ApiError::InvalidRequest(format!(
-            "Fault '{other}' is not one of DROP_CONNECTION, STOP_HEARTBEATS, CRASH."
-        ))),
-    })?;
+    em.command(
+        || control_command("process-fault", &input),
+        || {
+            em.with_world(|w, now| match input.fault.as_str() {
+                "DROP_CONNECTION" => w.fault_drop_connection(now, key),
+                "STOP_HEARTBEATS" => w.fault_stop_heartbeats(now, key),
+                "CRASH" => w.fault_crash(now, key),
+                other => Err(ApiError::InvalidRequest(format!(
+                    "Fault '{other}' is not one of DROP_CONNECTION, STOP_HEARTBEATS, CRASH."
+                ))),
+            })
+        },
+    )?;
     Ok(ProcessFaultDone { fleet_id: input.fleet_id, process_id: input.process_id, fault: input.fault })
 }

@@ -68,7 +68,34 @@ where
 {
     let input: I = codec.decode(body)?;
     input.validate().map_err(ApiError::InvalidRequest)?;
-    handler(em, input)?.into_output(codec)
+    let output = if is_read(I::NAME) {
+        em.read(|| handler(em, input))
+    } else {
+        em.command(
+            || crate::journal::Command::Api { op: I::NAME.to_owned(), codec, body: body.to_vec() },
+            || handler(em, input),
+        )
+    };
+    output?.into_output(codec)
+}
+
+/// Operations that only read (journaled only when the due timers they applied changed the
+/// world). GetComputeAuthToken reads nothing: it issues a token.
+pub fn is_read(op: &str) -> bool {
+    ["Describe", "List", "Search", "Validate", "Get"].iter().any(|p| op.starts_with(p))
+        && op != "GetComputeAuthToken"
+}
+
+/// Runs a journaled operation again at start-up (no fault injection; its answer goes nowhere,
+/// errors included, as it went when it was first run).
+pub(crate) fn replay(em: &Emulator, op: &str, codec: Codec, body: &[u8]) -> Result<(), String> {
+    match TABLE.iter().find(|e| e.name == op) {
+        Some(entry) => {
+            let _ = (entry.call)(em, codec, body);
+            Ok(())
+        }
+        None => Err(format!("an operation this version does not implement ({op})")),
+    }
 }
 
 /// One row of the operation table: an operation's wire name and its runner.

@@ -312,5 +312,11 @@ pub fn terminate_game_session(em: &Emulator, input: Terminate) -> ApiResult<dto:
         termination_mode: Some(dto::TerminationMode::from_wire(&mode)),
     };
     crate::dto::Validate::validate(&input).map_err(ApiError::InvalidRequest)?;
-    super::game_sessions::terminate_game_session(em, input)
+    // Journaled as the TerminateGameSession operation it is.
+    let command = || crate::journal::Command::Api {
+        op: "TerminateGameSession".into(),
+        codec: crate::codec::Codec::Json,
+        body: serde_json::to_vec(&input).unwrap_or_default(),
+    };
+    em.command(command, || super::game_sessions::terminate_game_session(em, input.clone()))
 }

@@ -82,7 +82,7 @@ async fn health(State(em): State<Emulator>) -> Response {
 }
 
 async fn reset(State(em): State<Emulator>) -> Response {
-    json(Ok(control::reset(&em)))
+    json(durable(&em, Ok(control::reset(&em))).await)
 }
 
 /// The event log, `GET /_emulator/events?after=<Sequence>&wait=<seconds>`: events after
@@ -99,18 +99,17 @@ async fn clock(State(em): State<Emulator>) -> Response {
 }
 
 async fn advance_clock(State(em): State<Emulator>, bytes: bytes::Bytes) -> Response {
-    json(
-        body(&bytes, "POST /_emulator/clock/advance", "{\"Seconds\": <number greater than 0>}")
-            .and_then(|input| control::advance_clock(&em, input)),
-    )
+    let result = body(&bytes, "POST /_emulator/clock/advance", "{\"Seconds\": <number greater than 0>}")
+        .and_then(|input| control::advance_clock(&em, input));
+    json(durable(&em, result).await)
 }
 
 async fn pause_clock(State(em): State<Emulator>) -> Response {
-    json(Ok(control::pause_clock(&em)))
+    json(durable(&em, Ok(control::pause_clock(&em))).await)
 }
 
 async fn resume_clock(State(em): State<Emulator>) -> Response {
-    json(Ok(control::resume_clock(&em)))
+    json(durable(&em, Ok(control::resume_clock(&em))).await)
 }
 
 #[derive(serde::Deserialize)]
@@ -139,23 +138,22 @@ async fn tls_certificate(State(em): State<Emulator>) -> Response {
 }
 
 async fn push_game_session_update(State(em): State<Emulator>, bytes: bytes::Bytes) -> Response {
-    json(
-        body(
-            &bytes,
-            "POST /_emulator/game-session-updates",
-            "{\"GameSessionId\": ..., \"UpdateReason\": ...}",
-        )
-        .and_then(|input| control::push_game_session_update(&em, input))
-        .map(|()| serde_json::json!({})),
+    let result = body(
+        &bytes,
+        "POST /_emulator/game-session-updates",
+        "{\"GameSessionId\": ..., \"UpdateReason\": ...}",
     )
+    .and_then(|input| control::push_game_session_update(&em, input))
+    .map(|()| serde_json::json!({}));
+    json(durable(&em, result).await)
 }
 
 async fn accept_player_session(State(em): State<Emulator>, Path(id): Path<String>) -> Response {
-    json(control::accept_player_session(&em, &id))
+    json(durable(&em, control::accept_player_session(&em, &id)).await)
 }
 
 async fn complete_player_session(State(em): State<Emulator>, Path(id): Path<String>) -> Response {
-    json(control::complete_player_session(&em, &id))
+    json(durable(&em, control::complete_player_session(&em, &id)).await)
 }
 
 const FAULT_EXAMPLE: &str = "a rule such as {\"Operation\": \"CreateGameSession\", \"ErrorCode\": \"ThrottlingException\", \"Count\": 3}, or a list of rules";
@@ -179,12 +177,24 @@ async fn clear_faults(State(em): State<Emulator>) -> Response {
 }
 
 async fn process_fault(State(em): State<Emulator>, bytes: bytes::Bytes) -> Response {
-    json(
-        body(
+    let result = body(
             &bytes,
             "POST /_emulator/faults/processes",
             "{\"FleetId\": ..., \"ProcessId\": <pID>, \"Fault\": \"DROP_CONNECTION\" | \"STOP_HEARTBEATS\" | \"CRASH\"}",
         )
-        .and_then(|input| control::process_fault(&em, input)),
-    )
+        .and_then(|input| control::process_fault(&em, input));
+    json(durable(&em, result).await)
+}
+
+/// With `--data-dir`: the answer to a call that changed something waits until the change is
+/// durable (the sequence number is taken now, right after the call, on its thread).
+pub(crate) fn durable<'a, T: 'a>(
+    em: &'a Emulator,
+    result: crate::error::ApiResult<T>,
+) -> impl std::future::Future<Output = crate::error::ApiResult<T>> + 'a {
+    let seq = crate::journal::take_appended();
+    async move {
+        em.durable(seq).await?;
+        result
+    }
 }

@@ -124,6 +124,7 @@ async fn api(State(em): State<Emulator>, req: Request) -> Response {
             if let Some(delay) = em.faults().delay(&op) {
                 tokio::time::sleep(delay).await;
             }
+            let _ = crate::journal::take_appended();
             let result = match read_body(body, &parts.headers, em.config().max_body_size).await {
                 Ok(bytes) => match em.signing_keys() {
                     Some(keys) => crate::sigv4::verify(
@@ -138,6 +139,11 @@ async fn api(State(em): State<Emulator>, req: Request) -> Response {
                     .and_then(|()| ops::dispatch(&em, &op, codec, &bytes)),
                     None => ops::dispatch(&em, &op, codec, &bytes),
                 },
+                Err(e) => Err(e),
+            };
+            // With --data-dir, a change is answered only once it is durable.
+            let result = match em.durable(crate::journal::take_appended()).await {
+                Ok(()) => result,
                 Err(e) => Err(e),
             };
             (codec, result, crate::metrics::operation_label(&op))

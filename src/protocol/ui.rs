@@ -82,14 +82,13 @@ async fn player_sessions(State(em): State<Emulator>, uri: axum::http::Uri) -> Re
 }
 
 async fn terminate_game_session(State(em): State<Emulator>, bytes: bytes::Bytes) -> Response {
-    json(
-        body(
-            &bytes,
-            "POST /_emulator/ui/api/terminate-game-session",
-            "{\"GameSessionId\": ..., \"TerminationMode\": \"FORCE_TERMINATE\"}",
-        )
-        .and_then(|input| ui::terminate_game_session(&em, input)),
+    let result = body(
+        &bytes,
+        "POST /_emulator/ui/api/terminate-game-session",
+        "{\"GameSessionId\": ..., \"TerminationMode\": \"FORCE_TERMINATE\"}",
     )
+    .and_then(|input| ui::terminate_game_session(&em, input));
+    json(super::control::durable(&em, result).await)
 }
 
 #[derive(serde::Deserialize)]

@@ -21,7 +21,14 @@ pub mod requests;
 #[cfg(test)]
 mod tests;
 
-pub use messages::handle;
+/// Handles one request frame from process `who` and returns the reply frame (see
+/// `messages::handle`); with `--data-dir` the frame is journaled as one command.
+pub fn handle(em: &Emulator, who: &ProcessIdentity, text: &str) -> String {
+    em.command(
+        || crate::journal::Command::Message { who: who.clone(), text: text.to_owned() },
+        || messages::handle(em, who, text),
+    )
+}
 
 use std::collections::HashMap;
 
@@ -37,7 +44,8 @@ use crate::model::compute::{ProcessKey, ProcessMessage};
 use crate::state::Emulator;
 
 /// Who is connecting, from the connect URL's query string.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct ProcessIdentity {
     /// `pID`
     pub pid: String,
@@ -71,7 +79,11 @@ pub struct Attached {
 pub fn attach(em: &Emulator, who: &ProcessIdentity) -> Result<Attached, ApiError> {
     let (tx, messages) = mpsc::unbounded_channel();
     let conn = em.register_connection(tx);
-    match em.with_world(|w, now| w.connect_process(now, who.key(), &who.compute, conn, &who.sdk)) {
+    let connected = em.command(
+        || crate::journal::Command::Attach { who: who.clone(), conn },
+        || em.with_world(|w, now| w.connect_process(now, who.key(), &who.compute, conn, &who.sdk)),
+    );
+    match connected {
         Ok(()) => Ok(Attached { conn, messages }),
         Err(e) => {
             em.unregister_connection(conn);
@@ -84,7 +96,10 @@ pub fn attach(em: &Emulator, who: &ProcessIdentity) -> Result<Attached, ApiError
 /// the process ends.
 pub fn detach(em: &Emulator, who: &ProcessIdentity, conn: u64) {
     em.unregister_connection(conn);
-    em.with_world(|w, now| w.disconnect_process(now, who.key(), conn));
+    em.command(
+        || crate::journal::Command::Detach { who: who.clone(), conn },
+        || em.with_world(|w, now| w.disconnect_process(now, who.key(), conn)),
+    );
 }
 
 /// The largest frame (and message) a process may send: 16 MiB, as the SDKs' own limit. A larger
@@ -166,6 +181,9 @@ async fn connection(em: Emulator, who: ProcessIdentity, socket: WebSocket) {
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Text(text))) => {
                     let reply = handle(&em, &who, text.as_str());
+                    if !acknowledged(&em, &mut sink).await {
+                        break;
+                    }
                     if sink.send(Message::Text(reply.into())).await.is_err() {
                         break;
                     }
@@ -175,6 +193,9 @@ async fn connection(em: Emulator, who: ProcessIdentity, socket: WebSocket) {
                         Ok(text) => handle(&em, &who, text),
                         Err(_) => replies::malformed("a binary frame that is not UTF-8 JSON"),
                     };
+                    if !acknowledged(&em, &mut sink).await {
+                        break;
+                    }
                     if sink.send(Message::Text(reply.into())).await.is_err() {
                         break;
                     }
@@ -214,4 +235,19 @@ async fn connection(em: Emulator, who: ProcessIdentity, socket: WebSocket) {
     }
     detach(&em, &who, conn);
     tracing::info!(pid = %who.pid, fleet = %who.fleet_id, "game-server process socket closed");
+}
+
+/// Waits until the frame just handled is durable (with `--data-dir`), so a reply is never sent
+/// for a change a crash could lose; if the journal cannot be written, closes the socket with
+/// 1011 and says so. Returns whether the socket is still usable.
+async fn acknowledged(em: &Emulator, sink: &mut futures_util::stream::SplitSink<WebSocket, Message>) -> bool {
+    let seq = crate::journal::take_appended();
+    match em.durable(seq).await {
+        Ok(()) => true,
+        Err(e) => {
+            let reason = e.message().chars().take(120).collect::<String>();
+            let _ = sink.send(Message::Close(Some(CloseFrame { code: 1011, reason: reason.into() }))).await;
+            false
+        }
+    }
 }

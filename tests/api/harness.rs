@@ -72,6 +72,12 @@ impl Api {
         Self { app: app(em.clone()), em }
     }
 
+    /// Like [`Api::with`], through `Emulator::open` (which reads `--data-dir`).
+    pub fn open(config: Config) -> Result<Self, String> {
+        let em = Emulator::open(config, Fixtures::builtin().expect("built-in fixtures"))?;
+        Ok(Self { app: app(em.clone()), em })
+    }
+
     pub async fn call(&self, proto: Proto, op: &str, input: Value) -> Reply {
         let req = match proto {
             Proto::Json => Request::post("/")

@@ -5,6 +5,7 @@ mod aliases;
 mod builds;
 mod clock;
 mod dashboard;
+mod durable;
 mod events;
 mod faults;
 mod fleets;
