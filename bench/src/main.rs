@@ -111,6 +111,11 @@ struct Cli {
     #[arg(long, default_value_t = 2)]
     retries: u32,
 
+    /// Start every emulator with `--data-dir` (durable state), each in a fresh directory
+    /// under this one.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+
     /// Internal: serve the baseline on this port and do nothing else.
     #[arg(long, hide = true)]
     baseline_server: Option<u16>,
@@ -371,6 +376,13 @@ impl Bench {
         cmd.args(["--bind", &addr.to_string(), "--log-level", "warn"]);
         if fixtures {
             cmd.arg("--fixtures").arg(&self.fixtures);
+        }
+        if let Some(root) = &self.cli.data_dir {
+            static RUN: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            let n = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let dir = root.join(format!("run-{}-{n}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            cmd.arg("--data-dir").arg(dir);
         }
         cmd
     }
