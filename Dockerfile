@@ -19,10 +19,14 @@ RUN target="$(rustc -vV | sed -n 's/^host: //p')" \
  && RUSTFLAGS="-C target-feature=+crt-static" \
     cargo build --release --locked -p gamelift-emulator --target "$target" \
  && mkdir -p /out \
- && cp "target/$target/release/gamelift-emulator" /out/gamelift-emulator
+ && cp "target/$target/release/gamelift-emulator" /out/gamelift-emulator \
+ && mkdir -p /out/data
 
 FROM scratch
 COPY --from=build /out/gamelift-emulator /gamelift-emulator
+# An empty directory the runtime user owns, for --data-dir /data with a volume mounted there (a
+# new named volume takes this ownership).
+COPY --from=build --chown=65532:65532 /out/data /data
 ENV GAMELIFT_EMULATOR_BIND=0.0.0.0:9080 \
     GAMELIFT_EMULATOR_WSS_BIND=0.0.0.0:9443 \
     GAMELIFT_EMULATOR_LOG_FORMAT=json

@@ -86,6 +86,7 @@ impl Emulator {
         let mut clock_state = genesis.clock;
         let mut attached: std::collections::BTreeMap<u64, crate::sdk::ProcessIdentity> = Default::default();
         let mut entries = 0u64;
+        let mut max_conn = 0u64;
         let started = std::time::Instant::now();
         opened.for_each(|entry| {
             entries += 1;
@@ -93,6 +94,7 @@ impl Emulator {
             match &entry.command {
                 Command::Clock { state, .. } => clock_state = *state,
                 Command::Attach { who, conn } => {
+                    max_conn = max_conn.max(*conn);
                     attached.insert(*conn, who.clone());
                 }
                 Command::Detach { conn, .. } => {
@@ -102,12 +104,6 @@ impl Emulator {
             }
             em.replay(&entry)
         })?;
-        let max_conn = attached
-            .keys()
-            .next_back()
-            .copied()
-            .unwrap_or(0)
-            .max(em.inner.next_connection.load(Ordering::Relaxed));
         let Ok(inner) = Arc::try_unwrap(em.inner) else {
             return Err("internal error: the replayed state is still shared".into());
         };

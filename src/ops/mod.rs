@@ -196,6 +196,8 @@ const _: () = {
 
 /// Runs operation `op` on `body`, unless an injected fault (`/_emulator/faults`) answers first.
 pub fn dispatch(em: &Emulator, op: &str, codec: Codec, body: &[u8]) -> ApiResult<Output> {
+    // What this call journals is what its caller waits for (`journal::take_appended`).
+    let _ = crate::journal::take_appended();
     match TABLE.iter().find(|e| e.name == op) {
         Some(entry) => match em.faults().error(op) {
             Some(injected) => Err(injected),

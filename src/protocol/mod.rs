@@ -124,7 +124,6 @@ async fn api(State(em): State<Emulator>, req: Request) -> Response {
             if let Some(delay) = em.faults().delay(&op) {
                 tokio::time::sleep(delay).await;
             }
-            let _ = crate::journal::take_appended();
             let result = match read_body(body, &parts.headers, em.config().max_body_size).await {
                 Ok(bytes) => match em.signing_keys() {
                     Some(keys) => crate::sigv4::verify(

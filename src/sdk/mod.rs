@@ -24,6 +24,7 @@ mod tests;
 /// Handles one request frame from process `who` and returns the reply frame (see
 /// `messages::handle`); with `--data-dir` the frame is journaled as one command.
 pub fn handle(em: &Emulator, who: &ProcessIdentity, text: &str) -> String {
+    let _ = crate::journal::take_appended();
     em.command(
         || crate::journal::Command::Message { who: who.clone(), text: text.to_owned() },
         || messages::handle(em, who, text),
