@@ -144,43 +144,39 @@ fn json<T: Serialize>(value: &T) -> Vec<u8> {
 }
 
 impl Command {
-    fn to_row(&self) -> Row {
+    fn into_row(self) -> Row {
         match self {
             Command::Api { op, codec, body } => Row {
                 kind: match codec {
                     Codec::Json => "api-json",
                     Codec::Cbor => "api-cbor",
                 },
-                name: op.clone(),
-                arg: body.clone(),
+                name: op,
+                arg: body,
             },
             Command::Due => Row { kind: "due", name: String::new(), arg: Vec::new() },
             Command::Clock { action, state } => {
                 let (name, by_ns) = match action {
-                    ClockAction::Advance { by_ns } => ("advance", *by_ns),
+                    ClockAction::Advance { by_ns } => ("advance", by_ns),
                     ClockAction::Pause => ("pause", 0),
                     ClockAction::Resume => ("resume", 0),
                 };
-                Row { kind: "clock", name: name.into(), arg: json(&ClockArg { by_ns, state: *state }) }
+                Row { kind: "clock", name: name.into(), arg: json(&ClockArg { by_ns, state }) }
             }
             Command::Attach { who, conn } => Row {
                 kind: "sdk",
                 name: "attach".into(),
-                arg: json(&SdkArg { who: who.clone(), conn: *conn, text: String::new() }),
+                arg: json(&SdkArg { who, conn, text: String::new() }),
             },
-            Command::Message { who, text } => Row {
-                kind: "sdk",
-                name: "message".into(),
-                arg: json(&SdkArg { who: who.clone(), conn: 0, text: text.clone() }),
-            },
+            Command::Message { who, text } => {
+                Row { kind: "sdk", name: "message".into(), arg: json(&SdkArg { who, conn: 0, text }) }
+            }
             Command::Detach { who, conn } => Row {
                 kind: "sdk",
                 name: "detach".into(),
-                arg: json(&SdkArg { who: who.clone(), conn: *conn, text: String::new() }),
+                arg: json(&SdkArg { who, conn, text: String::new() }),
             },
-            Command::Control { name, arg } => {
-                Row { kind: "control", name: name.clone(), arg: arg.clone().into_bytes() }
-            }
+            Command::Control { name, arg } => Row { kind: "control", name, arg: arg.into_bytes() },
         }
     }
 
@@ -318,10 +314,10 @@ impl Journal {
     }
 
     /// Appends a command that ran at `at_ns` with `seed`; returns its sequence number.
-    pub(crate) fn append(&self, writer: &mut Writer, at_ns: i64, seed: u64, command: &Command) -> u64 {
+    pub(crate) fn append(&self, writer: &mut Writer, at_ns: i64, seed: u64, command: Command) -> u64 {
         let seq = writer.next_seq;
         writer.next_seq += 1;
-        self.push(Item::Entry { seq, at_ns, seed, row: command.to_row() });
+        self.push(Item::Entry { seq, at_ns, seed, row: command.into_row() });
         seq
     }
 
@@ -642,7 +638,7 @@ mod tests {
             Command::Control { name: "accept-player-session".into(), arg: "\"psess-1\"".into() },
         ];
         for c in commands {
-            let row = c.to_row();
+            let row = c.clone().into_row();
             assert_eq!(Command::from_row(row.kind, row.name, row.arg), Ok(c));
         }
         assert!(Command::from_row("martian", String::new(), Vec::new()).is_err());

@@ -211,7 +211,7 @@ impl Emulator {
         let seed = ids::fresh_seed();
         ids::reseed(seed);
         let (out, _) = journal::scope(|| self.inner.clock.pinned(now, f));
-        let seq = j.append(&mut writer, self.inner.clock.epoch_ns(now), seed, &command());
+        let seq = j.append(&mut writer, self.inner.clock.epoch_ns(now), seed, command());
         drop(writer);
         journal::set_appended(seq);
         out
@@ -230,7 +230,7 @@ impl Emulator {
         ids::reseed(seed);
         let (out, fired) = journal::scope(|| self.inner.clock.pinned(now, f));
         if fired {
-            j.append(&mut writer, self.inner.clock.epoch_ns(now), seed, &Command::Due);
+            j.append(&mut writer, self.inner.clock.epoch_ns(now), seed, Command::Due);
         }
         out
     }
