@@ -54,6 +54,8 @@ async fn snapshot(api: &Api, game_sessions: &[String]) -> Value {
         ("DescribeFleetCapacity", json!({})),
         ("DescribeGameSessionQueues", json!({})),
         ("ListCompute", json!({ "FleetId": FLEET_ANYWHERE })),
+        ("DescribeGameSessionPlacement", json!({ "PlacementId": "place-1" })),
+        ("DescribeMatchmaking", json!({ "TicketIds": ["t-1", "t-2", "t-3"] })),
         (
             "ListTagsForResource",
             json!({ "ResourceARN": format!("arn:aws:gamelift:us-east-1:123456789012:fleet/{FLEET}") }),
@@ -106,6 +108,38 @@ async fn replaying_the_journal_rebuilds_the_same_world_days_later() {
         )
         .await
         .assert_ok();
+        // A placement through the queue, and a match (both publish events with generated IDs).
+        api.call(
+            Proto::Json,
+            "StartGameSessionPlacement",
+            json!({ "PlacementId": "place-1", "GameSessionQueueName": "q", "MaximumPlayerSessionCount": 2 }),
+        )
+        .await
+        .assert_ok();
+        let rules = json!({ "ruleLanguageVersion": "1.0", "teams": [{ "name": "all", "minPlayers": 2, "maxPlayers": 2 }] });
+        api.call(
+            Proto::Json,
+            "CreateMatchmakingRuleSet",
+            json!({ "Name": "pair", "RuleSetBody": rules.to_string() }),
+        )
+        .await
+        .assert_ok();
+        api.call(
+            Proto::Cbor,
+            "CreateMatchmakingConfiguration",
+            json!({ "Name": "cfg", "RuleSetName": "pair", "RequestTimeoutSeconds": 60, "AcceptanceRequired": false, "FlexMatchMode": "STANDALONE" }),
+        )
+        .await
+        .assert_ok();
+        for (ticket, player) in [("t-1", "alice"), ("t-2", "bob"), ("t-3", "carol")] {
+            api.call(
+                Proto::Json,
+                "StartMatchmaking",
+                json!({ "TicketId": ticket, "ConfigurationName": "cfg", "Players": [{ "PlayerId": player }] }),
+            )
+            .await
+            .assert_ok();
+        }
         // An idempotency token, and a refused request (journaled too, changes nothing).
         api.create(
             Proto::Json,
@@ -160,6 +194,9 @@ async fn replaying_the_journal_rebuilds_the_same_world_days_later() {
     // Player sessions really timed out before the restart; the clock is where it stood.
     let players = &after[format!("players {}", sessions[0]).as_str()]["PlayerSessions"][0];
     assert_eq!(players["Status"], "TIMEDOUT", "{players}");
+    let tickets = after["DescribeMatchmaking"]["TicketList"].as_array().expect("tickets");
+    assert!(tickets.iter().any(|t| t["Status"] == "COMPLETED"), "a match was made: {tickets:?}");
+    assert!(after["event log"]["Events"].as_array().is_some_and(|e| !e.is_empty()), "events were logged");
 }
 
 #[tokio::test(start_paused = true)]
