@@ -645,6 +645,42 @@ mod tests {
         assert!(Command::from_row("sdk", "attach".into(), b"{".to_vec()).is_err());
     }
 
+    /// Replay reproduces the world only if everything that ends up in it or in the event log
+    /// draws from `model::ids` (reseeded per command). This fails when new code takes OS
+    /// randomness there instead.
+    #[test]
+    fn world_state_draws_randomness_only_from_the_seeded_generator() {
+        // Not state: webhook subscription IDs, push request IDs (they go to sockets only), and
+        // the generator's own seeding (and this test).
+        let allowed = ["events/webhook.rs", "sdk/pushes.rs", "model/ids.rs", "journal.rs"];
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut dirs = vec![src.clone()];
+        let mut offenders = Vec::new();
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("src is readable").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let rel = path.strip_prefix(&src).expect("under src").to_string_lossy().replace('\\', "/");
+                if !rel.ends_with(".rs") || allowed.contains(&rel.as_str()) || rel.starts_with("protocol/") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("readable");
+                for (i, line) in text.lines().enumerate() {
+                    if ["new_v4", "thread_rng", "rand::rng", "OsRng", "from_os_rng"]
+                        .iter()
+                        .any(|p| line.contains(p))
+                    {
+                        offenders.push(format!("src/{rel}:{}: {}", i + 1, line.trim()));
+                    }
+                }
+            }
+        }
+        assert!(offenders.is_empty(), "use model::ids::random_uuid() instead:\n{}", offenders.join("\n"));
+    }
+
     #[test]
     fn the_fingerprint_hash_is_fixed() {
         // FNV-1a test vectors: a journal's fingerprint must not change with the Rust release.
