@@ -28,7 +28,7 @@ use std::thread::JoinHandle;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
-use tokio::sync::watch;
+use tokio::sync::oneshot;
 
 use crate::clock::{Clock, Persisted};
 use crate::codec::Codec;
@@ -253,23 +253,51 @@ impl Item {
 struct Pending {
     items: Vec<Item>,
     closed: bool,
+    /// The committer sleeps on `arrived` (so an append must wake it; otherwise it will find
+    /// the item when its current write is done, and no wake-up is paid for).
+    idle: bool,
 }
 
-/// What the committer has done so far.
-#[derive(Debug, Clone, Default)]
-struct Committed {
+/// What the committer has done so far, and who waits for what.
+#[derive(Default)]
+struct Progress {
     seq: u64,
     failed: Option<Arc<str>>,
+    /// Requests waiting for a sequence number, each woken once, when it is committed.
+    waiters: Vec<(u64, oneshot::Sender<()>)>,
 }
 
 struct Shared {
     pending: Mutex<Pending>,
     /// Signals the committer that items (or the end) arrived.
     arrived: Condvar,
-    committed: watch::Sender<Committed>,
-    /// For blocking waiters ([`Journal::flush`]).
-    progress: Mutex<Committed>,
+    progress: Mutex<Progress>,
+    /// Signals blocking waiters ([`Journal::flush`]).
     advanced: Condvar,
+}
+
+impl Shared {
+    /// Records the committer's progress (or failure) and wakes whoever it concerns.
+    fn publish(&self, seq: Option<u64>, failed: Option<Arc<str>>) {
+        let mut progress = relock(&self.progress);
+        if let Some(seq) = seq {
+            progress.seq = seq;
+        }
+        if failed.is_some() {
+            progress.failed = failed;
+        }
+        let (done, all) = (progress.seq, progress.failed.is_some());
+        for (seq, tx) in std::mem::take(&mut progress.waiters) {
+            if all || seq <= done {
+                // The waiter reads the outcome itself once woken.
+                let _ = tx.send(());
+            } else {
+                progress.waiters.push((seq, tx));
+            }
+        }
+        drop(progress);
+        self.advanced.notify_all();
+    }
 }
 
 fn relock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -309,8 +337,11 @@ impl Journal {
     fn push(&self, item: Item) {
         let mut pending = relock(&self.shared.pending);
         pending.items.push(item);
+        let idle = std::mem::take(&mut pending.idle);
         drop(pending);
-        self.shared.arrived.notify_one();
+        if idle {
+            self.shared.arrived.notify_one();
+        }
     }
 
     /// Appends a command that ran at `at_ns` with `seed`; returns its sequence number.
@@ -332,16 +363,26 @@ impl Journal {
     /// Resolves once command `seq` (and every one before it) is committed; an error if the
     /// journal could not be written.
     pub async fn wait(&self, seq: u64) -> Result<(), ApiError> {
-        let mut rx = self.shared.committed.subscribe();
-        let state = rx.wait_for(|c| c.seq >= seq || c.failed.is_some()).await.map(|c| c.clone());
-        match state {
-            Ok(Committed { failed: None, .. }) => Ok(()),
-            Ok(Committed { failed: Some(e), .. }) => Err(ApiError::InternalService(format!(
+        let outcome = |p: &Progress| match &p.failed {
+            Some(e) => Some(Err(ApiError::InternalService(format!(
                 "The change could not be made durable: the journal {} could not be written ({e}).",
                 self.path.display()
-            ))),
-            Err(_) => Err(ApiError::InternalService("The journal's committer stopped.".into())),
-        }
+            )))),
+            None if p.seq >= seq => Some(Ok(())),
+            None => None,
+        };
+        let rx = {
+            let mut progress = relock(&self.shared.progress);
+            if let Some(done) = outcome(&progress) {
+                return done;
+            }
+            let (tx, rx) = oneshot::channel();
+            progress.waiters.push((seq, tx));
+            rx
+        };
+        let _ = rx.await;
+        outcome(&relock(&self.shared.progress))
+            .unwrap_or_else(|| Err(ApiError::InternalService("The journal's committer stopped.".into())))
     }
 
     /// Blocks until everything appended so far is committed (or the journal failed).
@@ -356,17 +397,13 @@ impl Journal {
     fn start(&self, conn: Connection, first_seq: u64) {
         let shared = self.shared.clone();
         let path = self.path.clone();
-        shared.committed.send_modify(|c| c.seq = first_seq.saturating_sub(1));
         relock(&shared.progress).seq = first_seq.saturating_sub(1);
         let handle = std::thread::Builder::new()
             .name("journal-committer".into())
             .spawn(move || commit_loop(conn, &shared, &path));
         match handle {
             Ok(h) => *relock(&self.thread) = Some(h),
-            Err(e) => self
-                .shared
-                .committed
-                .send_modify(|c| c.failed = Some(format!("no committer thread: {e}").into())),
+            Err(e) => self.shared.publish(None, Some(format!("no committer thread: {e}").into())),
         }
     }
 }
@@ -386,28 +423,24 @@ fn commit_loop(mut conn: Connection, shared: &Shared, path: &Path) {
         let (items, closed) = {
             let mut pending = relock(&shared.pending);
             while pending.items.is_empty() && !pending.closed {
+                pending.idle = true;
                 pending = shared.arrived.wait(pending).unwrap_or_else(|p| p.into_inner());
             }
+            pending.idle = false;
             (std::mem::take(&mut pending.items), pending.closed)
         };
         if let Some(last) = items.last().map(Item::seq) {
-            let failed = shared.committed.borrow().failed.is_some();
+            let failed = relock(&shared.progress).failed.is_some();
             // After a failed write nothing more is written: a gap would replay as another world.
-            let outcome = if failed { Ok(()) } else { write_batch(&mut conn, &items) };
-            match outcome {
-                Ok(()) if !failed => {
-                    shared.committed.send_modify(|c| c.seq = last);
-                    relock(&shared.progress).seq = last;
-                }
-                Ok(()) => {}
-                Err(e) => {
-                    tracing::error!(file = %path.display(), "the journal could not be written: {e}");
-                    let e: Arc<str> = e.to_string().into();
-                    shared.committed.send_modify(|c| c.failed = Some(e.clone()));
-                    relock(&shared.progress).failed = Some(e);
+            if !failed {
+                match write_batch(&mut conn, &items) {
+                    Ok(()) => shared.publish(Some(last), None),
+                    Err(e) => {
+                        tracing::error!(file = %path.display(), "the journal could not be written: {e}");
+                        shared.publish(None, Some(e.to_string().into()));
+                    }
                 }
             }
-            shared.advanced.notify_all();
         }
         if closed && items.is_empty() {
             // Fold the WAL into the database file (and fsync it) on a clean stop.
@@ -554,8 +587,7 @@ pub fn open(dir: &Path, fingerprint: &str, genesis: impl FnOnce() -> Genesis) ->
     let shared = Arc::new(Shared {
         pending: Mutex::new(Pending::default()),
         arrived: Condvar::new(),
-        committed: watch::Sender::new(Committed::default()),
-        progress: Mutex::new(Committed::default()),
+        progress: Mutex::new(Progress::default()),
         advanced: Condvar::new(),
     });
     let journal = Journal { path, writer: Mutex::new(Writer { next_seq }), shared, thread: Mutex::new(None) };
