@@ -287,14 +287,14 @@ impl<'a> Matcher<'a> {
         }
         let regions = regions?;
         let snap = rules::Snapshot::new(&view, &self.p.attributes);
-        for i in 0..stage.rules.len() {
+        for (i, outcome) in outcomes.iter_mut().enumerate().take(stage.rules.len()) {
             let deferred = stage.rules[i].deferred;
             if !self.active(stage, i) || (deferred && !complete) {
                 continue;
             }
             let ok = rules::check(&stage.rules, i, &snap);
             if deferred || !complete {
-                outcomes[i] = Some(ok);
+                *outcome = Some(ok);
             }
             if !ok {
                 return Err(());
