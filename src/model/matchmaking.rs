@@ -474,7 +474,8 @@ impl World {
     /// DeleteMatchmakingRuleSet: refused while a configuration uses it.
     pub fn delete_rule_set(&mut self, name_or_arn: &str) -> ApiResult<()> {
         let name = self.rule_set(name_or_arn)?.name.clone();
-        if let Some(c) = self.matchmaking.configs.values().find(|c| c.rule_set_name == name) {
+        let users = self.matchmaking.configs.values().filter(|c| c.rule_set_name == name);
+        if let Some(c) = users.min_by_key(|c| c.seq) {
             return Err(ApiError::InvalidRequest(format!(
                 "Rule set {name} is used by matchmaking configuration {} and cannot be deleted.",
                 c.name
