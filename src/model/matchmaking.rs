@@ -1049,54 +1049,59 @@ impl World {
                 }
                 self.matchmaking.matches.remove(&m);
             }
-            FlexMatchMode::WithQueue => {
-                for seq in &mm.tickets {
-                    if let Some(t) = self.matchmaking.tickets.get_mut(seq) {
-                        t.status = TicketStatus::Placing;
-                        t.reason = None;
-                        t.message = None;
-                    }
-                    self.cancel_timers(Subject::Ticket(*seq), |_| true);
-                }
-                let rs = self.rule_set(&c.rule_set_name).map(|r| r.parsed.clone()).ok();
-                let mut latencies = Vec::new();
-                let mut desired = Vec::new();
-                for seq in &mm.tickets {
-                    let Some(t) = self.matchmaking.tickets.get(seq) else { continue };
-                    for p in &t.players {
-                        desired.push((p.id.clone(), None));
-                        for (region, ms) in &p.latency_ms {
-                            latencies.push(PlayerLatency {
-                                player_id: p.id.clone(),
-                                region: region.clone(),
-                                ms: *ms as f32,
-                            });
-                        }
-                    }
-                }
-                let data = self.matchmaker_data(m, &c, rs.as_deref(), None);
-                let req = StartPlacement {
-                    placement_id: mm.id.to_string(),
-                    queue: c.spec.queue_arns.first().cloned().unwrap_or_default(),
-                    max_players: rs.map_or(desired.len(), |r| r.max_players()) as u32,
-                    name: None,
-                    properties: c.spec.game_properties.clone(),
-                    latencies,
-                    desired,
-                    data: c.spec.game_session_data.clone(),
-                    override_: None,
-                    matchmaker_data: Some(data),
-                };
-                match self.start_placement(now, req) {
-                    Ok(p) => {
-                        if let Some(mm) = self.matchmaking.matches.get_mut(&m) {
-                            mm.placement = Some(p);
-                        }
-                        self.matchmaking.by_placement.insert(p, m);
-                    }
-                    Err(_) => self.match_failed(m, now),
+            FlexMatchMode::WithQueue => self.place_match(m, &mm, &c, now),
+        }
+    }
+
+    /// WITH_QUEUE: the accepted match goes to the configuration's first queue as a placement
+    /// (ID = matchId) carrying the players' latencies, the configuration's game properties and
+    /// data, and MatchmakerData; its tickets are PLACING until it ends.
+    fn place_match(&mut self, m: u64, mm: &Match, c: &MatchmakingConfig, now: Now) {
+        for seq in &mm.tickets {
+            if let Some(t) = self.matchmaking.tickets.get_mut(seq) {
+                t.status = TicketStatus::Placing;
+                t.reason = None;
+                t.message = None;
+            }
+            self.cancel_timers(Subject::Ticket(*seq), |_| true);
+        }
+        let rs = self.rule_set(&c.rule_set_name).map(|r| r.parsed.clone()).ok();
+        let mut latencies = Vec::new();
+        let mut desired = Vec::new();
+        for seq in &mm.tickets {
+            let Some(t) = self.matchmaking.tickets.get(seq) else { continue };
+            for p in &t.players {
+                desired.push((p.id.clone(), None));
+                for (region, ms) in &p.latency_ms {
+                    latencies.push(PlayerLatency {
+                        player_id: p.id.clone(),
+                        region: region.clone(),
+                        ms: *ms as f32,
+                    });
                 }
             }
+        }
+        let data = self.matchmaker_data(m, c, rs.as_deref(), None);
+        let req = StartPlacement {
+            placement_id: mm.id.to_string(),
+            queue: c.spec.queue_arns.first().cloned().unwrap_or_default(),
+            max_players: rs.map_or(desired.len(), |r| r.max_players()) as u32,
+            name: None,
+            properties: c.spec.game_properties.clone(),
+            latencies,
+            desired,
+            data: c.spec.game_session_data.clone(),
+            override_: None,
+            matchmaker_data: Some(data),
+        };
+        match self.start_placement(now, req) {
+            Ok(p) => {
+                if let Some(mm) = self.matchmaking.matches.get_mut(&m) {
+                    mm.placement = Some(p);
+                }
+                self.matchmaking.by_placement.insert(p, m);
+            }
+            Err(_) => self.match_failed(m, now),
         }
     }
 
@@ -1331,24 +1336,7 @@ impl World {
                         }
                         out.push_str(&json_str(name));
                         out.push_str(":{\"attributeType\":");
-                        let (kind, value) = match v {
-                            AttrValue::S(s) => ("STRING", json_str(s)),
-                            AttrValue::N(n) => ("DOUBLE", json_num(*n)),
-                            AttrValue::SL(l) => (
-                                "STRING_LIST",
-                                format!("[{}]", l.iter().map(|s| json_str(s)).collect::<Vec<_>>().join(",")),
-                            ),
-                            AttrValue::SDM(map) => (
-                                "STRING_DOUBLE_MAP",
-                                format!(
-                                    "{{{}}}",
-                                    map.iter()
-                                        .map(|(k, v)| format!("{}:{}", json_str(k), json_num(*v)))
-                                        .collect::<Vec<_>>()
-                                        .join(",")
-                                ),
-                            ),
-                        };
+                        let (kind, value) = attribute_json(v);
                         out.push_str(&json_str(kind));
                         out.push_str(",\"valueAttribute\":");
                         out.push_str(&value);
@@ -1386,7 +1374,32 @@ impl World {
         let rule_set_name = c.rule_set_name.clone();
         let Ok(rs) = self.rule_set(&rule_set_name).map(|r| r.parsed.clone()) else { return };
         self.refresh_wait_estimates(config, now);
-        // QUEUED → SEARCHING.
+        self.start_searching(config, now);
+        // Backfill requests first (one match each at most), then the regular pool.
+        let ctx = MatchContext {
+            now_ms: now.wall_ms,
+            seed,
+            additional_player_count: additional as usize,
+            backfill: None,
+        };
+        let settings = (acceptance_required, acceptance_timeout);
+        self.propose_backfills(config, &rs, &ctx, settings, now);
+        let (pool, seqs) = self.regular_pool(config);
+        let proposals = if pool.is_empty() { Vec::new() } else { rs.find_matches(&pool, &ctx) };
+        for p in proposals {
+            self.propose(config, p, &seqs, None, seed, settings, now);
+        }
+        let still = self.matchmaking.tickets.values().any(|t| {
+            t.config == *config && matches!(t.status, TicketStatus::Searching | TicketStatus::Queued)
+        });
+        if still {
+            let at = now.at + self.settings.matchmaking_interval;
+            self.queue_pass(config, at);
+        }
+    }
+
+    /// QUEUED → SEARCHING for every new ticket of `config` (a MatchmakingSearching event each).
+    fn start_searching(&mut self, config: &Arc<str>, now: Now) {
         let queued: Vec<u64> = self
             .matchmaking
             .tickets
@@ -1400,7 +1413,18 @@ impl World {
             }
             self.ticket_event(seq, "MatchmakingSearching", None, now);
         }
-        // Backfill requests first (one match each at most), then the regular pool.
+    }
+
+    /// Proposes at most one match per searching backfill request of `config`, from the regular
+    /// pool, oldest request first.
+    fn propose_backfills(
+        &mut self,
+        config: &Arc<str>,
+        rs: &RuleSet,
+        ctx: &MatchContext,
+        settings: (bool, Option<u32>),
+        now: Now,
+    ) {
         let backfills: Vec<u64> = self
             .matchmaking
             .tickets
@@ -1408,13 +1432,6 @@ impl World {
             .filter(|t| t.config == *config && t.status == TicketStatus::Searching && t.backfill.is_some())
             .map(|t| t.seq)
             .collect();
-        let ctx = MatchContext {
-            now_ms: now.wall_ms,
-            seed,
-            additional_player_count: additional as usize,
-            backfill: None,
-        };
-        let settings = (acceptance_required, acceptance_timeout);
         for b in backfills {
             let (pool, seqs) = self.regular_pool(config);
             let Some(existing) = self.matchmaking.tickets.get(&b) else { continue };
@@ -1435,20 +1452,8 @@ impl World {
             }
             let ctx = MatchContext { backfill: Some(existing), ..ctx.clone() };
             if let Some(p) = rs.find_matches(&pool, &ctx).into_iter().next() {
-                self.propose(config, p, &seqs, Some(b), seed, settings, now);
+                self.propose(config, p, &seqs, Some(b), ctx.seed, settings, now);
             }
-        }
-        let (pool, seqs) = self.regular_pool(config);
-        let proposals = if pool.is_empty() { Vec::new() } else { rs.find_matches(&pool, &ctx) };
-        for p in proposals {
-            self.propose(config, p, &seqs, None, seed, settings, now);
-        }
-        let still = self.matchmaking.tickets.values().any(|t| {
-            t.config == *config && matches!(t.status, TicketStatus::Searching | TicketStatus::Queued)
-        });
-        if still {
-            let at = now.at + self.settings.matchmaking_interval;
-            self.queue_pass(config, at);
         }
     }
 
@@ -1666,6 +1671,22 @@ impl World {
         }
         edit(&mut e);
         self.events.push(ModelEvent::Matchmaking(e));
+    }
+}
+
+/// An attribute value as MatchmakerData writes it: (attributeType, valueAttribute as JSON).
+fn attribute_json(v: &AttrValue) -> (&'static str, String) {
+    match v {
+        AttrValue::S(s) => ("STRING", json_str(s)),
+        AttrValue::N(n) => ("DOUBLE", json_num(*n)),
+        AttrValue::SL(l) => {
+            ("STRING_LIST", format!("[{}]", l.iter().map(|s| json_str(s)).collect::<Vec<_>>().join(",")))
+        }
+        AttrValue::SDM(map) => {
+            let pairs: Vec<String> =
+                map.iter().map(|(k, v)| format!("{}:{}", json_str(k), json_num(*v))).collect();
+            ("STRING_DOUBLE_MAP", format!("{{{}}}", pairs.join(",")))
+        }
     }
 }
 
