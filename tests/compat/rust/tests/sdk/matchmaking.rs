@@ -126,7 +126,7 @@ async fn rule_sets_and_configurations_round_trip_over_cbor() {
         client.describe_matchmaking_rule_sets().names(rule_set_arn("skill-2x2")).send().await,
         "DescribeMatchmakingRuleSets",
     );
-    assert_eq!(by_arn.rule_sets(), [rs.clone()]);
+    assert_eq!(by_arn.rule_sets(), std::slice::from_ref(rs));
 
     let created = ok(
         client
@@ -202,7 +202,7 @@ async fn rule_sets_and_configurations_round_trip_over_cbor() {
         client.describe_matchmaking_configurations().names("ranked").send().await,
         "DescribeMatchmakingConfigurations by name",
     );
-    assert_eq!(described.configurations(), [u.clone()]);
+    assert_eq!(described.configurations(), std::slice::from_ref(u));
 
     let err = service_error(
         client.delete_matchmaking_rule_set().name("skill-2x2").send().await,
