@@ -1215,6 +1215,25 @@ impl World {
         }
     }
 
+    /// Hook: game session `gs` ended. Its backfill requests still searching are cancelled
+    /// (nobody can join it any more) and its matched players are forgotten.
+    pub(crate) fn matchmaking_session_ended(&mut self, gs: u64, now: Now) {
+        let Some(arn) = self.game_session(gs).map(|s| s.arn.clone()) else { return };
+        self.matchmaking.sessions.remove(&arn);
+        let open: Vec<u64> = self
+            .matchmaking
+            .tickets
+            .values()
+            .filter(|t| matches!(t.status, TicketStatus::Queued | TicketStatus::Searching))
+            .filter(|t| t.backfill.as_ref().is_some_and(|b| b.as_ref() == Some(&arn)))
+            .map(|t| t.seq)
+            .collect();
+        for seq in open {
+            self.end_ticket(seq, TicketStatus::Cancelled, "CANCELLED", "The game session ended.", now);
+            self.ticket_event(seq, "MatchmakingCancelled", Some(("Cancelled", "Cancelled by request.")), now);
+        }
+    }
+
     /// Hook: a player session of game session `gs` ended (the player left, or never came). A
     /// matched player leaves the match; an AUTOMATIC configuration backfills the free slot.
     pub(crate) fn matchmaking_player_left(&mut self, gs: u64, player_id: &str, now: Now) {

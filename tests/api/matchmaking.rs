@@ -803,6 +803,26 @@ async fn backfill_mode_automatic_fills_open_slots_on_activation_after_each_backf
     let ps = sessions["PlayerSessions"][0]["PlayerSessionId"].as_str().unwrap_or_default().to_string();
     p.ok("AcceptPlayerSession", json!({ "GameSessionId": gs, "PlayerSessionId": ps }));
     p.ok("RemovePlayerSession", json!({ "GameSessionId": gs, "PlayerSessionId": ps }));
-    assert_eq!(newest_auto_ticket(&api).await, Some(auto4), "stopped: no new automatic backfill");
+    assert_eq!(newest_auto_ticket(&api).await, Some(auto4.clone()), "stopped: no new automatic backfill");
+
+    // The game ends (the process ends): a backfill still searching is cancelled.
+    let players: Vec<Value> = describe(&api, proto, &[&auto4]).await[0]["Players"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["PlayerId"] != "p3")
+        .map(|p| json!({"PlayerId": p["PlayerId"], "Team": p["Team"]}))
+        .collect();
+    api.call(
+        proto,
+        "StartMatchBackfill",
+        json!({"TicketId": "bf-end", "ConfigurationName": "cfg", "GameSessionArn": gs, "Players": players}),
+    )
+    .await
+    .assert_ok();
+    assert_eq!(status(&api, proto, "bf-end").await, "SEARCHING");
+    p.ok("TerminateServerProcess", json!({}));
+    let t = &describe(&api, proto, &["bf-end"]).await[0];
+    assert_eq!((&t["Status"], &t["StatusMessage"]), (&json!("CANCELLED"), &json!("The game session ended.")));
     api.assert_invariants();
 }
