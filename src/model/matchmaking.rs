@@ -1218,6 +1218,9 @@ impl World {
     /// Hook: game session `gs` ended. Its backfill requests still searching are cancelled
     /// (nobody can join it any more) and its matched players are forgotten.
     pub(crate) fn matchmaking_session_ended(&mut self, gs: u64, now: Now) {
+        if self.matchmaking.tickets.is_empty() {
+            return;
+        }
         let Some(arn) = self.game_session(gs).map(|s| s.arn.clone()) else { return };
         self.matchmaking.sessions.remove(&arn);
         let open: Vec<u64> = self
@@ -1237,6 +1240,9 @@ impl World {
     /// Hook: a player session of game session `gs` ended (the player left, or never came). A
     /// matched player leaves the match; an AUTOMATIC configuration backfills the free slot.
     pub(crate) fn matchmaking_player_left(&mut self, gs: u64, player_id: &str, now: Now) {
+        if self.matchmaking.sessions.is_empty() {
+            return;
+        }
         let Some(arn) = self.game_session(gs).map(|s| s.arn.clone()) else { return };
         let Some(session) = self.matchmaking.sessions.get_mut(&arn) else { return };
         let before = session.players.len();
