@@ -826,3 +826,50 @@ async fn backfill_mode_automatic_fills_open_slots_on_activation_after_each_backf
     assert_eq!((&t["Status"], &t["StatusMessage"]), (&json!("CANCELLED"), &json!("The game session ended.")));
     api.assert_invariants();
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_automatic_backfill_that_times_out_tells_the_server_and_starts_over() {
+    let api = Api::new();
+    let proto = Proto::Json;
+    let mut p = crate::game_servers::Process::attach(&api, "proc-auto-timeout");
+    p.ok("ActivateServerProcess", json!({ "SdkVersion": "5.6.0", "Port": 7777, "LogPaths": null }));
+    api.call(proto, "CreateMatchmakingRuleSet", json!({"Name": "roomy", "RuleSetBody": ROOMY_2X3}))
+        .await
+        .assert_ok();
+    api.call(
+        proto,
+        "CreateMatchmakingConfiguration",
+        json!({"Name": "cfg", "RuleSetName": "roomy", "RequestTimeoutSeconds": 10, "AcceptanceRequired": false,
+            "GameSessionQueueArns": ["arn:aws:gamelift:us-east-1:123456789012:gamesessionqueue/default-anywhere-queue"],
+            "BackfillMode": "AUTOMATIC"}),
+    )
+    .await
+    .assert_ok();
+    for i in 1..=4 {
+        ticket(&api, proto, &format!("t{i}"), &format!("p{i}"), 10.0 + f64::from(i)).await;
+    }
+    let push = p.push().expect("CreateGameSession push");
+    let gs = push["GameSessionId"].as_str().unwrap_or_default().to_string();
+    p.ok("ActivateGameSession", json!({ "GameSessionId": gs }));
+    let auto1 = newest_auto_ticket(&api).await.expect("an automatic backfill on activation");
+    advance(&api, 9.9).await;
+    assert!(p.push().is_none(), "still searching");
+    advance(&api, 0.2).await;
+    let push = p.push().expect("UpdateGameSession push");
+    assert_eq!(
+        (&push["UpdateReason"], &push["BackfillTicketId"]),
+        (&json!("BACKFILL_TIMED_OUT"), &json!(auto1))
+    );
+    assert_eq!(status(&api, proto, &auto1).await, "TIMED_OUT");
+    let auto2 = newest_auto_ticket(&api).await.expect("a fresh automatic backfill");
+    assert_ne!(auto2, auto1);
+    assert_eq!(status(&api, proto, &auto2).await, "SEARCHING");
+    // Switched to MANUAL, the configuration starts no more.
+    api.call(proto, "UpdateMatchmakingConfiguration", json!({"Name": "cfg", "BackfillMode": "MANUAL"}))
+        .await
+        .assert_ok();
+    advance(&api, 10.1).await;
+    assert_eq!(p.push().map(|m| m["UpdateReason"].clone()), Some(json!("BACKFILL_TIMED_OUT")));
+    assert_eq!(newest_auto_ticket(&api).await, Some(auto2));
+    api.assert_invariants();
+}
