@@ -1120,16 +1120,24 @@ impl World {
             Ok(c) => c,
             Err(_) => return self.match_failed(m, now),
         };
+        let Ok(seq) = self.game_session_by_id(&gs).map(|s| s.seq) else { return self.match_failed(m, now) };
+        let backfill_ticket = mm.backfill.and_then(|b| self.matchmaking.tickets.get(&b));
+        // The new players' sessions, and the open sessions of the players already in the game.
+        let existing = backfill_ticket.into_iter().flat_map(|t| t.players.iter()).filter_map(|pl| {
+            let mine = self.players.get(pl.id.as_str())?;
+            mine.iter()
+                .filter_map(|ps| self.player_sessions.get(ps))
+                .find(|ps| ps.game_session == seq && ps.is_open())
+        });
         let placed: Vec<(Arc<str>, Arc<str>)> = created
             .iter()
             .filter_map(|ps| self.player_sessions.get(ps))
+            .chain(existing)
             .map(|ps| (ps.player_id.clone(), ps.id.clone()))
             .collect();
         let rs = self.rule_set(&c.rule_set_name).map(|r| r.parsed.clone()).ok();
-        let backfill_ticket = mm.backfill.and_then(|b| self.matchmaking.tickets.get(&b));
         let auto_id = backfill_ticket.filter(|t| t.auto_backfill).map(|t| t.id.clone());
         let data = self.matchmaker_data(m, c, rs.as_deref(), auto_id.as_deref());
-        let Ok(seq) = self.game_session_by_id(&gs).map(|s| s.seq) else { return self.match_failed(m, now) };
         let connection = self.game_session(seq).map(|s| Connection {
             game_session_arn: s.arn.clone(),
             region: s.location.clone(),

@@ -618,7 +618,15 @@ async fn with_queue_onto_anywhere_the_server_gets_matchmaker_data_then_backfills
     assert_eq!(t5["Status"], "COMPLETED");
     assert_eq!(t5["GameSessionConnectionInfo"]["GameSessionArn"], gs.as_str());
     assert!(t5["Players"][0]["Team"].is_string());
-    assert_eq!(status(&api, proto, "bf-1").await, "COMPLETED");
+    let bf = &describe(&api, proto, &["bf-1"]).await[0];
+    assert_eq!(bf["Status"], "COMPLETED");
+    let matched =
+        bf["GameSessionConnectionInfo"]["MatchedPlayerSessions"].as_array().cloned().unwrap_or_default();
+    assert_eq!(matched.len(), 4, "the players already in the game");
+    assert!(
+        matched.iter().all(|m| m["PlayerSessionId"].as_str().is_some_and(|s| s.starts_with("psess-"))),
+        "{matched:?}"
+    );
     let d = p.ok("DescribePlayerSessions", json!({ "GameSessionId": gs }));
     assert_eq!(d["PlayerSessions"].as_array().map(Vec::len), Some(5));
 

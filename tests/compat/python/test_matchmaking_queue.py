@@ -278,7 +278,10 @@ def test_with_queue_onto_anywhere_the_game_server_gets_matchmaker_data_and_backf
     erin_session = gl.describe_player_sessions(GameSessionId=gs, PlayerId="erin")["PlayerSessions"][0]
     assert erin["GameSessionConnectionInfo"]["MatchedPlayerSessions"] == [
         {"PlayerId": "erin", "PlayerSessionId": erin_session["PlayerSessionId"]}]
-    assert describe(gl, "bf-server")[0]["Status"] == "COMPLETED"
+    bf = describe(gl, "bf-server")[0]
+    assert bf["Status"] == "COMPLETED"
+    assert {m["PlayerId"]: m.get("PlayerSessionId") for m in bf["GameSessionConnectionInfo"]["MatchedPlayerSessions"]} == {
+        pid: s["PlayerSessionId"] for pid, s in sessions.items()}, "the players already in the game, with their sessions"
 
     # The client asks for a sixth (StartMatchBackfill); frank fills the game.
     backfill = gl.start_match_backfill(TicketId="bf-client", ConfigurationName="ctf-queue", GameSessionArn=gs,
@@ -314,8 +317,9 @@ def test_with_queue_onto_anywhere_the_game_server_gets_matchmaker_data_and_backf
         (pid, s["PlayerSessionId"]) for pid, s in sessions.items())
     assert ticket_ids(events[8]) == ["bf-server", "erin"]
     assert ticket_ids(events[12]) == ["bf-client", "frank"]
+    # For the record (pytest -s): what the closing note of issue 11 shows.
     print(json.dumps({"ruleSet": RULE_SET, "tickets": final, "matchmakerData": data,
-                      "matchmakerDataAfterBackfills": data3, "events": kinds(events)}, default=str, indent=1))
+                      "matchmakerDataAfterBackfills": data3, "events": events}, default=str, indent=1))
 
 
 def test_acceptance_cancellation_and_timeout_events_reach_sqs_through_sns(gl, stack):
