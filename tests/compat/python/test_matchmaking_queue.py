@@ -15,6 +15,7 @@ The emulator's clock is paused: nothing moves unless a request or the test moves
 """
 
 import json
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -23,6 +24,7 @@ from gl_support import (
     ACCOUNT,
     FLEET_ANYWHERE,
     REGION,
+    UUID_RE,
     advance_clock,
     aws_client,
     http,
@@ -35,6 +37,7 @@ from test_game_server_loop import FakeGameServer
 
 ANYWHERE_QUEUE = f"arn:aws:gamelift:{REGION}:{ACCOUNT}:gamesessionqueue/default-anywhere-queue"
 CONFIG_ARN = f"arn:aws:gamelift:{REGION}:{ACCOUNT}:matchmakingconfiguration/"
+ISO_MILLIS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
 
 # Two teams of two to three, every attribute type, one skill rule.
 RULE_SET = {
@@ -148,6 +151,10 @@ def events_both_ways(stack, config):
         assert by_sqs[entry["Event"]["id"]] == entry["Event"]
     envelopes = [entry["Event"] for entry in log]
     for e in envelopes:
+        assert set(e) == {"version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"}
+        assert e["version"] == "0" and re.fullmatch(UUID_RE, e["id"])
+        assert re.fullmatch(ISO_MILLIS, e["time"]), e["time"]
+        assert all(re.fullmatch(ISO_MILLIS, t["startTime"]) for t in e["detail"]["tickets"])
         assert e["detail-type"] == "GameLift Matchmaking Event"
         assert (e["source"], e["account"], e["region"]) == ("aws.gamelift", ACCOUNT, REGION)
         assert e["resources"] == [CONFIG_ARN + config]
