@@ -192,6 +192,16 @@ pub struct Config {
     #[arg(long, env = "GAMELIFT_EMULATOR_MAX_BODY_SIZE", default_value_t = 8 * 1024 * 1024)]
     pub max_body_size: usize,
 
+    /// Longest time a client may take to send a request's headers, from its first byte; past it
+    /// the emulator answers 408 and closes the connection. 0 turns the check off.
+    #[arg(long, env = "GAMELIFT_EMULATOR_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_read_timeout: Duration,
+
+    /// How long a keep-alive connection may sit without a request before the emulator closes it
+    /// (game-server WebSockets are not affected). 0 turns the check off.
+    #[arg(long, env = "GAMELIFT_EMULATOR_IDLE_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+
     /// Check the SigV4 signature of every API request against --credentials / --credentials-file
     /// (off by default: any signature, or none, is accepted).
     #[arg(long, env = "GAMELIFT_EMULATOR_VERIFY_SIGNATURES")]

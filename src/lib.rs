@@ -17,7 +17,8 @@
 //! - `state.rs`: the shared handle (world behind one mutex, clock, config, fixtures).
 //! - `lifecycle.rs`: the driver task that applies timed transitions.
 //! - `sdk/`: the Server SDK 5 WebSocket that game-server processes connect to; `tls.rs` the
-//!   `wss://` listener in front of the same router.
+//!   `wss://` listener in front of the same router; `serve.rs` the accept loop both listeners
+//!   share (keep-alive, upgrades, graceful shutdown, header-read and idle timeouts).
 //! - `events/`: the event bus placement events are published to (the log behind
 //!   `GET /_emulator/events`, SNS and webhook sinks), and their AWS envelope.
 //! - `flexmatch/`: the FlexMatch rule language engine (rule sets, matching); pure, no HTTP.
@@ -45,6 +46,7 @@ pub mod model;
 pub mod ops;
 pub mod protocol;
 pub mod sdk;
+pub mod serve;
 pub mod server;
 pub mod sigv4;
 pub mod state;
@@ -91,6 +93,7 @@ pub async fn run(
             let _ = rx.wait_for(|stop| *stop).await;
         }
     });
+    let timeouts = serve::Timeouts::from_config(em.config());
     let wss = match em.config().wss_bind {
         None => None,
         Some(addr) => {
@@ -109,18 +112,18 @@ pub async fn run(
             let stop = async move {
                 let _ = rx.wait_for(|stop| *stop).await;
             };
-            Some(tokio::spawn(tls::serve(tls_listener, acceptor, app(em.clone()), stop)))
+            Some(tokio::spawn(tls::serve(tls_listener, acceptor, app(em.clone()), timeouts, stop)))
         }
     };
     let events = em.clone();
-    let served = axum::serve(listener, app(em))
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            // Long polls of the event log end now, so the graceful shutdown does not wait them out.
-            events.events().stop_waiting();
-            let _ = stop_tx.send(true);
-        })
-        .await;
+    let plain = |tcp: tokio::net::TcpStream| std::future::ready(Some(tcp));
+    serve::serve(listener, app(em), timeouts, plain, async move {
+        shutdown.await;
+        // Long polls of the event log end now, so the graceful shutdown does not wait them out.
+        events.events().stop_waiting();
+        let _ = stop_tx.send(true);
+    })
+    .await;
     let _ = driver.await;
     if let Some(sinks) = sinks {
         let _ = sinks.await;
@@ -128,5 +131,5 @@ pub async fn run(
     if let Some(wss) = wss {
         let _ = wss.await;
     }
-    served
+    Ok(())
 }

@@ -167,3 +167,135 @@ async fn a_chunked_body_over_the_limit_is_always_a_413() {
         assert!(text.contains("RequestEntityTooLargeException"), "attempt {attempt}: {text}");
     }
 }
+
+/// `serve` with the given header-read and idle timeouts.
+async fn serve_with_timeouts(header_read: Duration, idle: Duration) -> std::net::SocketAddr {
+    let mut config = gamelift_emulator::Config::for_tests();
+    config.header_read_timeout = header_read;
+    config.idle_timeout = idle;
+    serve(config).await
+}
+
+/// Sends one keep-alive request on `tcp` and reads its whole answer (head and body).
+async fn health_over(tcp: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    tcp.write_all(b"GET /_emulator/health HTTP/1.1\r\nhost: x\r\n\r\n").await.expect("write");
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = tcp.read(&mut buf).await.expect("read");
+        assert!(n > 0, "closed before the answer was complete: {}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&got).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length = head
+                .lines()
+                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(str::to_owned))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .expect("content-length");
+            if body.len() >= length {
+                return text;
+            }
+        }
+    }
+}
+
+/// Defect 3: a client sending one header byte per second was never disconnected.
+#[tokio::test(start_paused = true)]
+async fn a_client_dribbling_its_headers_gets_a_408_and_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = serve_with_timeouts(Duration::from_secs(10), Duration::from_secs(60)).await;
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = b"GET /_emulator/health HTTP/1.1\r\nhost: x\r\nx-padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+    let started = tokio::time::Instant::now();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    for byte in head {
+        tcp.write_all(&[*byte]).await.expect("the server still reads");
+        // One byte a second; whatever the server says in between ends the dribble.
+        if let Ok(read) = tokio::time::timeout(Duration::from_secs(1), tcp.read(&mut buf)).await {
+            answer.extend_from_slice(&buf[..read.expect("read")]);
+            break;
+        }
+    }
+    let waited = started.elapsed();
+    tokio::time::timeout(Duration::from_secs(60), tcp.read_to_end(&mut answer))
+        .await
+        .expect("the server closes the connection")
+        .expect("a clean close after the answer");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("RequestTimeoutException"), "{text}");
+    assert!(waited >= Duration::from_secs(10) && waited < Duration::from_secs(12), "{waited:?}");
+}
+
+/// A keep-alive connection is reused while requests keep coming, and closed once it has sat
+/// without one for the idle timeout (which is not the header-read timeout).
+#[tokio::test(start_paused = true)]
+async fn an_idle_keep_alive_connection_is_closed_and_a_busy_one_is_not() {
+    use tokio::io::AsyncReadExt;
+    let addr = serve_with_timeouts(Duration::from_secs(10), Duration::from_secs(60)).await;
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    for _ in 0..3 {
+        let answer = health_over(&mut tcp).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        // Quiet for longer than the header-read timeout, shorter than the idle one.
+        tokio::time::sleep(Duration::from_secs(50)).await;
+    }
+    health_over(&mut tcp).await;
+    let quiet_from = tokio::time::Instant::now();
+    let mut buf = [0u8; 64];
+    let n = tokio::time::timeout(Duration::from_secs(300), tcp.read(&mut buf))
+        .await
+        .expect("closed by the server")
+        .expect("a clean close");
+    assert_eq!(n, 0, "{}", String::from_utf8_lossy(&buf[..n]));
+    let waited = quiet_from.elapsed();
+    assert!(waited >= Duration::from_secs(60) && waited < Duration::from_secs(62), "{waited:?}");
+}
+
+/// A long poll is a request in progress, not an idle connection: the timeouts leave it alone.
+#[tokio::test(start_paused = true)]
+async fn a_long_poll_outlasts_the_idle_and_header_timeouts() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = serve_with_timeouts(Duration::from_secs(1), Duration::from_secs(2)).await;
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let started = tokio::time::Instant::now();
+    tcp.write_all(b"GET /_emulator/events?wait=5 HTTP/1.1\r\nhost: x\r\n\r\n").await.expect("write");
+    let mut buf = [0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(30), tcp.read(&mut buf))
+        .await
+        .expect("an answer")
+        .expect("read");
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(started.elapsed() >= Duration::from_secs(5), "{:?}", started.elapsed());
+}
+
+/// A game server's WebSocket is quiet for minutes between heartbeats: the idle timeout of HTTP
+/// connections must not cut it.
+#[tokio::test(start_paused = true)]
+async fn a_game_server_socket_is_not_cut_by_the_idle_timeout() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let addr = serve_with_timeouts(Duration::from_secs(10), Duration::from_secs(60)).await;
+    let url = format!(
+        "ws://{addr}/?pID=quiet&FleetId={FLEET_ANYWHERE}&ComputeId=local-compute&Authorization=local-auth-token"
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
+    for round in 0..3 {
+        tokio::time::sleep(Duration::from_secs(300)).await;
+        let request = json!({ "Action": "HeartbeatServerProcess", "RequestId": format!("hb-{round}"), "HealthStatus": true });
+        ws.send(Message::text(request.to_string())).await.expect("the socket is still open");
+        let reply = loop {
+            match tokio::time::timeout(Duration::from_secs(5), ws.next()).await {
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    break serde_json::from_str::<serde_json::Value>(&t).expect("json");
+                }
+                Ok(Some(Ok(_))) => continue,
+                other => panic!("round {round}: no reply: {other:?}"),
+            }
+        };
+        assert_eq!(reply["RequestId"], format!("hb-{round}"), "{reply}");
+    }
+}
