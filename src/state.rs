@@ -195,8 +195,16 @@ impl Emulator {
 
     /// Forgets a closed game-server socket.
     pub(crate) fn unregister_connection(&self, id: u64) {
-        self.inner.connections.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+        let mut conns = self.inner.connections.lock().unwrap_or_else(|p| p.into_inner());
+        conns.remove(&id);
+        crate::model::compute::shrink_after_spike(&mut conns);
+        drop(conns);
         self.changed();
+    }
+
+    /// How many game-server sockets are registered (open, or closing right now).
+    pub fn open_connections(&self) -> usize {
+        self.inner.connections.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     /// Records the running wss listener: its base URL and certificate (PEM).

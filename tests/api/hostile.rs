@@ -105,12 +105,17 @@ async fn ended_player_sessions_leave_no_timers_behind() {
 
 /// Starts the emulator on a loopback port (for what needs a real socket); returns its address.
 async fn serve(config: gamelift_emulator::Config) -> std::net::SocketAddr {
+    serve_em(config).await.0
+}
+
+/// `serve`, also returning the emulator to look inside.
+async fn serve_em(config: gamelift_emulator::Config) -> (std::net::SocketAddr, gamelift_emulator::Emulator) {
     let em =
         gamelift_emulator::Emulator::new(config, gamelift_emulator::Fixtures::builtin().expect("fixtures"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    tokio::spawn(gamelift_emulator::run(listener, em, std::future::pending()));
-    addr
+    tokio::spawn(gamelift_emulator::run(listener, em.clone(), std::future::pending()));
+    (addr, em)
 }
 
 /// Defect 2: a text frame over 16 MiB dropped the connection without a close frame.
@@ -298,4 +303,58 @@ async fn a_game_server_socket_is_not_cut_by_the_idle_timeout() {
         };
         assert_eq!(reply["RequestId"], format!("hb-{round}"), "{reply}");
     }
+}
+
+/// What the emulator keeps for game-server processes of the Anywhere fleet: (registered
+/// sockets, processes, capacity of its process table, queued messages, process timers).
+fn process_state(em: &gamelift_emulator::Emulator) -> (usize, usize, usize, usize, usize) {
+    let f = em.inspect(|w| w.process_footprint(FLEET_ANYWHERE));
+    (em.open_connections(), f.processes, f.table_capacity, f.queued_messages, f.timers)
+}
+
+/// Defect 7: memory stayed behind for every closed game-server socket. Whatever the emulator
+/// holds per socket (the socket registry, the process record kept for a reconnect, its queued
+/// messages and timers, the table capacity a spike grew) is gone once the reconnect grace ends.
+#[tokio::test(start_paused = true)]
+async fn closed_game_server_sockets_leave_nothing_behind() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let mut config = gamelift_emulator::Config::for_tests();
+    config.process_reconnect_grace = Duration::from_secs(10);
+    let (addr, em) = serve_em(config).await;
+    let before = process_state(&em);
+    assert_eq!(before.0 + before.1 + before.3 + before.4, 0, "{before:?}");
+    let mut sockets = Vec::new();
+    for i in 0..300 {
+        let url = format!(
+            "ws://{addr}/?pID=p-{i}&FleetId={FLEET_ANYWHERE}&ComputeId=local-compute&Authorization=local-auth-token"
+        );
+        let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
+        let activate = json!({ "Action": "ActivateServerProcess", "RequestId": format!("a-{i}"),
+                               "SdkVersion": "5.0.0", "SdkLanguage": "Go", "Port": 7000 + i, "LogPaths": [] });
+        ws.send(Message::text(activate.to_string())).await.expect("send");
+        while let Some(Ok(m)) = ws.next().await {
+            if matches!(m, Message::Text(_)) {
+                break;
+            }
+        }
+        sockets.push(ws);
+    }
+    let open = process_state(&em);
+    assert_eq!((open.0, open.1), (300, 300), "{open:?}");
+    // Half say goodbye, half just vanish (as a crashed server does).
+    for (i, mut ws) in sockets.into_iter().enumerate() {
+        if i % 2 == 0 {
+            let _ = ws.close(None).await;
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let closing = process_state(&em);
+    assert_eq!(closing.0, 0, "sockets unregistered at once: {closing:?}");
+    assert_eq!(closing.1, 300, "processes kept for a reconnect: {closing:?}");
+    assert_eq!(closing.4, 300, "each waits out its grace on a timer: {closing:?}");
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let (conns, procs, capacity, outbox, timers) = process_state(&em);
+    assert_eq!((conns, procs, outbox, timers), (0, 0, 0, 0));
+    assert!(capacity <= 64, "the process table gave back what the spike grew: capacity {capacity}");
 }
