@@ -14,3 +14,4 @@ mod game_servers;
 mod protocol;
 mod queues;
 mod sessions;
+mod signatures;
