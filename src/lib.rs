@@ -24,6 +24,7 @@
 //! - `flexmatch/`: the FlexMatch rule language engine (rule sets, matching); pure, no HTTP.
 //! - `metrics.rs`: `GET /metrics` (Prometheus); `server.rs`: [`Server`], the emulator inside a
 //!   Rust test's own process.
+//! - `memory.rs`: gives the allocator's free pages back after a spike of game-server sockets.
 //! - `faults.rs`: fault injection rules (`/_emulator/faults`), consulted before each operation.
 //! - `sigv4.rs`: optional SigV4 verification of API requests (`--verify-signatures`).
 //! - `fixtures.rs`, `config.rs`, `clock.rs`, `error.rs`.
@@ -41,6 +42,7 @@ pub mod fixtures;
 pub mod flexmatch;
 pub mod healthcheck;
 pub mod lifecycle;
+pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod ops;

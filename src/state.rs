@@ -188,7 +188,10 @@ impl Emulator {
     /// Registers a game-server socket; returns its connection number.
     pub(crate) fn register_connection(&self, tx: mpsc::UnboundedSender<ProcessMessage>) -> u64 {
         let id = self.inner.next_connection.fetch_add(1, Ordering::Relaxed);
-        self.inner.connections.lock().unwrap_or_else(|p| p.into_inner()).insert(id, tx);
+        let mut conns = self.inner.connections.lock().unwrap_or_else(|p| p.into_inner());
+        conns.insert(id, tx);
+        crate::memory::socket_opened(conns.len());
+        drop(conns);
         self.changed();
         id
     }
@@ -198,7 +201,9 @@ impl Emulator {
         let mut conns = self.inner.connections.lock().unwrap_or_else(|p| p.into_inner());
         conns.remove(&id);
         crate::model::compute::shrink_after_spike(&mut conns);
+        let open = conns.len();
         drop(conns);
+        crate::memory::socket_closed(open);
         self.changed();
     }
 
