@@ -78,7 +78,7 @@ pub async fn run(
 ) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
         em.set_listen_addr(addr);
-        if let Some(warning) = config::exposure_warning(addr) {
+        if let Some(warning) = config::exposure_warning(addr, em.config().verify_signatures) {
             tracing::warn!("{warning}");
         }
     }
@@ -107,6 +107,9 @@ pub async fn run(
             let acceptor = identity.acceptor().map_err(std::io::Error::other)?;
             let tls_listener = TcpListener::bind(addr).await?;
             let local = tls_listener.local_addr()?;
+            if let Some(warning) = config::exposure_warning(local, em.config().verify_signatures) {
+                tracing::warn!("wss listener: {warning}");
+            }
             let url = format!("wss://{}", em.advertised(local));
             tracing::info!(url = %url, "wss listener for game servers ready");
             em.set_wss(url, identity.cert_pem.clone());

@@ -570,6 +570,9 @@ fn run(codec: Codec, args: &Args, seed: u64) -> Tally {
     );
     let errors: Vec<String> = t.errors.iter().map(|(k, v)| format!("{k} {v}")).collect();
     println!("fuzz {name}: errors: {}", errors.join(", "));
+    let never: Vec<&str> =
+        ops::IMPLEMENTED.iter().copied().filter(|op| !t.ok_ops.contains_key(*op)).collect();
+    println!("fuzz {name}: implemented operations never answered 200: {}", never.join(", "));
     t
 }
 
