@@ -358,3 +358,27 @@ async fn closed_game_server_sockets_leave_nothing_behind() {
     assert_eq!((conns, procs, outbox, timers), (0, 0, 0, 0));
     assert!(capacity <= 64, "the process table gave back what the spike grew: capacity {capacity}");
 }
+
+/// The `wss://` listener shares the accept loop: a client that opens a TCP connection and never
+/// starts its TLS handshake is dropped after the header-read timeout.
+#[tokio::test(start_paused = true)]
+async fn a_silent_client_of_the_wss_listener_is_dropped() {
+    use tokio::io::AsyncReadExt;
+    let mut config = gamelift_emulator::Config::for_tests();
+    config.wss_bind = Some("127.0.0.1:0".parse().expect("addr"));
+    config.header_read_timeout = Duration::from_secs(10);
+    let (_, em) = serve_em(config).await;
+    let wss = loop {
+        match em.wss() {
+            Some((url, _)) => break url.trim_start_matches("wss://").to_string(),
+            None => tokio::task::yield_now().await,
+        }
+    };
+    let mut tcp = tokio::net::TcpStream::connect(&wss).await.expect("connect");
+    let started = tokio::time::Instant::now();
+    let mut buf = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(60), tcp.read(&mut buf)).await.expect("dropped");
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_secs(10) && waited < Duration::from_secs(12), "{waited:?}");
+}
