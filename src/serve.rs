@@ -60,7 +60,7 @@ impl Timeouts {
 const REQUEST_TIMEOUT: &[u8] = b"HTTP/1.1 408 Request Timeout\r\n\
 content-type: application/json\r\n\
 connection: close\r\n\
-content-length: 110\r\n\
+content-length: 109\r\n\
 \r\n\
 {\"__type\":\"RequestTimeoutException\",\"message\":\"The request headers were not received within the time limit.\"}";
 
