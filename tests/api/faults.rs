@@ -22,6 +22,12 @@ async fn control(api: &Api, method: &str, path: &str, body: Value) -> Reply {
     api.send(req).await
 }
 
+/// `POST /_emulator/faults/processes`: `fault` for process `pid` of the Anywhere fleet.
+async fn process_fault(api: &Api, pid: &str, fault: &str) -> Reply {
+    let body = json!({ "FleetId": FLEET_ANYWHERE, "ProcessId": pid, "Fault": fault });
+    control(api, "POST", "/_emulator/faults/processes", body).await
+}
+
 async fn add(api: &Api, rules: Value) -> Reply {
     control(api, "POST", "/_emulator/faults", rules).await
 }
@@ -195,26 +201,14 @@ async fn a_crashed_process_drops_its_socket_and_its_session_ends_at_once() {
     let api = Api::new();
     let mut p = Process::attach(&api, "proc-1");
     let id = hosted_session(&api, &mut p).await;
-    let r = control(
-        &api,
-        "POST",
-        "/_emulator/faults/processes",
-        json!({ "FleetId": FLEET_ANYWHERE, "ProcessId": "proc-1", "Fault": "CRASH" }),
-    )
-    .await;
+    let r = process_fault(&api, "proc-1", "CRASH").await;
     r.assert_ok();
     assert_eq!(p.message(), Some(ProcessMessage::Abort), "the socket drops without a close frame");
     let gs = api.describe_one(Proto::Json, &id).await;
     assert_eq!(gs["Status"], "TERMINATED");
     // No capacity is left on the fleet: the process is gone.
     create_on_anywhere(&api).await.assert_error("FleetCapacityExceededException");
-    let r = control(
-        &api,
-        "POST",
-        "/_emulator/faults/processes",
-        json!({ "FleetId": FLEET_ANYWHERE, "ProcessId": "proc-1", "Fault": "CRASH" }),
-    )
-    .await;
+    let r = process_fault(&api, "proc-1", "CRASH").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.error_type(), "NotFoundException");
 }
@@ -226,14 +220,7 @@ async fn a_dropped_socket_keeps_the_process_for_the_grace_period_only() {
     let api = Api::with(config);
     let mut p = Process::attach(&api, "proc-1");
     let id = hosted_session(&api, &mut p).await;
-    control(
-        &api,
-        "POST",
-        "/_emulator/faults/processes",
-        json!({ "FleetId": FLEET_ANYWHERE, "ProcessId": "proc-1", "Fault": "DROP_CONNECTION" }),
-    )
-    .await
-    .assert_ok();
+    process_fault(&api, "proc-1", "DROP_CONNECTION").await.assert_ok();
     assert_eq!(p.message(), Some(ProcessMessage::Abort));
     tokio::time::advance(Duration::from_secs(2)).await;
     assert_eq!(api.describe_one(Proto::Json, &id).await["Status"], "ACTIVE");
@@ -249,25 +236,12 @@ async fn stopped_heartbeats_make_the_process_unhealthy_after_the_timeout() {
     let mut p = Process::attach(&api, "proc-1");
     p.ok("ActivateServerProcess", json!({ "Port": 7777 }));
     p.ok("HeartbeatServerProcess", json!({ "HealthStatus": true }));
-    control(
-        &api,
-        "POST",
-        "/_emulator/faults/processes",
-        json!({ "FleetId": FLEET_ANYWHERE, "ProcessId": "proc-1", "Fault": "STOP_HEARTBEATS" }),
-    )
-    .await
-    .assert_ok();
+    process_fault(&api, "proc-1", "STOP_HEARTBEATS").await.assert_ok();
     tokio::time::advance(Duration::from_secs(4)).await;
     // The process keeps sending heartbeats; they are lost.
     p.ok("HeartbeatServerProcess", json!({ "HealthStatus": true }));
     tokio::time::advance(Duration::from_secs(1)).await;
     create_on_anywhere(&api).await.assert_error("FleetCapacityExceededException");
-    let r = control(
-        &api,
-        "POST",
-        "/_emulator/faults/processes",
-        json!({ "FleetId": FLEET_ANYWHERE, "ProcessId": "proc-1", "Fault": "EXPLODE" }),
-    )
-    .await;
+    let r = process_fault(&api, "proc-1", "EXPLODE").await;
     r.assert_error("InvalidRequestException");
 }

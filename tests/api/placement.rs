@@ -15,6 +15,22 @@ async fn start(api: &Api, proto: Proto, input: Value) -> Value {
     r.assert_ok()["GameSessionPlacement"].clone()
 }
 
+/// Creates queue `name` with `fleet` as its one destination.
+async fn queue_on(api: &Api, proto: Proto, name: &str, fleet: &str) {
+    let destinations = json!([{ "DestinationArn": fleet_arn(fleet) }]);
+    create_queue(api, proto, json!({ "Name": name, "Destinations": destinations })).await;
+}
+
+/// Starts placement `id` of a two-player game session on `queue`.
+async fn place(api: &Api, proto: Proto, id: &str, queue: &str) -> Value {
+    start(
+        api,
+        proto,
+        json!({ "PlacementId": id, "GameSessionQueueName": queue, "MaximumPlayerSessionCount": 2 }),
+    )
+    .await
+}
+
 async fn describe(api: &Api, proto: Proto, id: &str) -> Value {
     let r = api.call(proto, "DescribeGameSessionPlacement", json!({ "PlacementId": id })).await;
     r.assert_ok()["GameSessionPlacement"].clone()
@@ -314,19 +330,9 @@ async fn a_full_queue_waits_and_is_placed_as_soon_as_a_game_session_ends() {
         let mut config = Config::for_tests();
         config.placement_retry_interval = Duration::from_secs(300);
         let api = Api::with(config);
-        create_queue(
-            &api,
-            proto,
-            json!({ "Name": "tiny", "Destinations": [{"DestinationArn": fleet_arn(FLEET_TINY)}] }),
-        )
-        .await;
+        queue_on(&api, proto, "tiny", FLEET_TINY).await;
         let sessions = fill_tiny(&api, proto).await;
-        start(
-            &api,
-            proto,
-            json!({ "PlacementId": "wait", "GameSessionQueueName": "tiny", "MaximumPlayerSessionCount": 2 }),
-        )
-        .await;
+        place(&api, proto, "wait", "tiny").await;
         advance(&api, 5.0).await;
         assert_eq!(describe(&api, proto, "wait").await["Status"], "PENDING");
         api.call(
@@ -358,12 +364,7 @@ async fn an_unplaced_placement_times_out_with_the_queue_timeout_and_its_event_ca
         )
         .await;
         fill_tiny(&api, proto).await;
-        let p = start(
-            &api,
-            proto,
-            json!({ "PlacementId": "t", "GameSessionQueueName": "short", "MaximumPlayerSessionCount": 2 }),
-        )
-        .await;
+        let p = place(&api, proto, "t", "short").await;
         let begin = p["StartTime"].as_f64().unwrap();
         advance(&api, 9.9).await;
         assert_eq!(describe(&api, proto, "t").await["Status"], "PENDING");
@@ -387,19 +388,9 @@ async fn an_unplaced_placement_times_out_with_the_queue_timeout_and_its_event_ca
 async fn stop_cancels_a_waiting_placement_but_not_one_that_has_a_game_session() {
     for proto in BOTH {
         let api = Api::new();
-        create_queue(
-            &api,
-            proto,
-            json!({ "Name": "tiny", "Destinations": [{"DestinationArn": fleet_arn(FLEET_TINY)}] }),
-        )
-        .await;
+        queue_on(&api, proto, "tiny", FLEET_TINY).await;
         fill_tiny(&api, proto).await;
-        start(
-            &api,
-            proto,
-            json!({ "PlacementId": "c", "GameSessionQueueName": "tiny", "MaximumPlayerSessionCount": 2 }),
-        )
-        .await;
+        place(&api, proto, "c", "tiny").await;
         let r = api.call(proto, "StopGameSessionPlacement", json!({ "PlacementId": "c" })).await;
         let p = &r.assert_ok()["GameSessionPlacement"];
         assert_eq!(p["Status"], "CANCELLED");
@@ -412,8 +403,7 @@ async fn stop_cancels_a_waiting_placement_but_not_one_that_has_a_game_session() 
         assert_eq!(evs[0].1["detail"]["type"], "PlacementCancelled");
 
         // A placement whose game session is activating cannot be stopped.
-        start(&api, proto, json!({ "PlacementId": "busy", "GameSessionQueueName": "default-queue", "MaximumPlayerSessionCount": 2 }))
-            .await;
+        place(&api, proto, "busy", "default-queue").await;
         let r = api.call(proto, "StopGameSessionPlacement", json!({ "PlacementId": "busy" })).await;
         r.assert_error("InvalidRequestException");
         assert!(r.message().contains("TerminateGameSession"), "{}", r.message());
@@ -432,31 +422,11 @@ async fn stop_cancels_a_waiting_placement_but_not_one_that_has_a_game_session() 
 async fn deleting_the_queue_fails_its_pending_placements_and_ends_their_activating_sessions() {
     for proto in BOTH {
         let api = Api::new();
-        create_queue(
-            &api,
-            proto,
-            json!({ "Name": "tiny", "Destinations": [{"DestinationArn": fleet_arn(FLEET_TINY)}] }),
-        )
-        .await;
-        create_queue(
-            &api,
-            proto,
-            json!({ "Name": "ec2", "Destinations": [{"DestinationArn": fleet_arn(FLEET)}] }),
-        )
-        .await;
+        queue_on(&api, proto, "tiny", FLEET_TINY).await;
+        queue_on(&api, proto, "ec2", FLEET).await;
         fill_tiny(&api, proto).await;
-        start(
-            &api,
-            proto,
-            json!({ "PlacementId": "f1", "GameSessionQueueName": "tiny", "MaximumPlayerSessionCount": 2 }),
-        )
-        .await;
-        start(
-            &api,
-            proto,
-            json!({ "PlacementId": "f2", "GameSessionQueueName": "ec2", "MaximumPlayerSessionCount": 2 }),
-        )
-        .await;
+        place(&api, proto, "f1", "tiny").await;
+        place(&api, proto, "f2", "ec2").await;
         for q in ["tiny", "ec2"] {
             api.call(proto, "DeleteGameSessionQueue", json!({ "Name": q })).await.assert_ok();
         }
@@ -484,12 +454,7 @@ async fn deleting_the_queue_fails_its_pending_placements_and_ends_their_activati
 async fn a_session_that_ends_before_activating_moves_the_placement_on_or_fails_it_when_nothing_is_left() {
     for proto in BOTH {
         let api = Api::new();
-        create_queue(
-            &api,
-            proto,
-            json!({ "Name": "two", "Destinations": [{"DestinationArn": fleet_arn(FLEET)}] }),
-        )
-        .await;
+        queue_on(&api, proto, "two", FLEET).await;
         create_queue(
             &api,
             proto,
@@ -546,8 +511,7 @@ async fn bad_placement_requests_are_rejected_with_the_right_error() {
                     "Destinations": [{"DestinationArn": fleet_arn(FLEET)}] }),
         )
         .await;
-        start(&api, proto, json!({ "PlacementId": "used", "GameSessionQueueName": "default-queue", "MaximumPlayerSessionCount": 2 }))
-            .await;
+        place(&api, proto, "used", "default-queue").await;
         let base = |extra: Value| {
             let mut v = json!({ "PlacementId": "new", "GameSessionQueueName": "default-queue", "MaximumPlayerSessionCount": 2 });
             for (k, x) in extra.as_object().unwrap() {
@@ -607,7 +571,7 @@ async fn ended_placements_are_kept_for_the_retention_period() {
     config.retention = Duration::from_secs(3600);
     let api = Api::with(config);
     let proto = Proto::Json;
-    start(&api, proto, json!({ "PlacementId": "r", "GameSessionQueueName": "default-queue", "MaximumPlayerSessionCount": 2 })).await;
+    place(&api, proto, "r", "default-queue").await;
     advance(&api, 1.0).await;
     assert_eq!(describe(&api, proto, "r").await["Status"], "FULFILLED");
     advance(&api, 3598.0).await;
@@ -630,12 +594,7 @@ async fn alias_destinations_are_resolved_at_each_attempt_and_terminal_ones_skipp
                     "Destinations": [{"DestinationArn": alias(ALIAS_TERMINAL)}, {"DestinationArn": alias(ALIAS_SIMPLE)}] }),
         )
         .await;
-        start(
-            &api,
-            proto,
-            json!({ "PlacementId": "a1", "GameSessionQueueName": "aliased", "MaximumPlayerSessionCount": 2 }),
-        )
-        .await;
+        place(&api, proto, "a1", "aliased").await;
         advance(&api, 1.0).await;
         let p = describe(&api, proto, "a1").await;
         assert_eq!(p["Status"], "FULFILLED");
@@ -648,12 +607,7 @@ async fn alias_destinations_are_resolved_at_each_attempt_and_terminal_ones_skipp
         )
         .await
         .assert_ok();
-        start(
-            &api,
-            proto,
-            json!({ "PlacementId": "a2", "GameSessionQueueName": "aliased", "MaximumPlayerSessionCount": 2 }),
-        )
-        .await;
+        place(&api, proto, "a2", "aliased").await;
         advance(&api, 1.0).await;
         let p = describe(&api, proto, "a2").await;
         assert_eq!(p["Status"], "FULFILLED");
@@ -708,8 +662,7 @@ async fn an_anywhere_placement_fails_when_its_only_process_ends_before_activatin
                 "FilterConfiguration": {"AllowedLocations": ["custom-local"]} }),
     )
     .await;
-    start(&api, proto, json!({ "PlacementId": "lost", "GameSessionQueueName": "custom-only", "MaximumPlayerSessionCount": 2 }))
-        .await;
+    place(&api, proto, "lost", "custom-only").await;
     assert_eq!(p.push().expect("CreateGameSession push")["Action"], "CreateGameSession");
     p.ok("TerminateServerProcess", json!({}));
     let d = describe(&api, proto, "lost").await;
