@@ -318,7 +318,9 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> AsyncRead for TimedIo<Io> {
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Pending => {
                 let Some((deadline, header)) = self.deadline() else {
-                    self.timer = None;
+                    if self.shared.upgraded.load(Ordering::Relaxed) {
+                        self.timer = None;
+                    }
                     self.shared.reader.register(cx.waker());
                     // The last request may have ended since `deadline` looked.
                     if self.deadline().is_some() {
@@ -326,17 +328,30 @@ impl<Io: AsyncRead + AsyncWrite + Unpin> AsyncRead for TimedIo<Io> {
                     }
                     return Poll::Pending;
                 };
-                let timer = match &mut self.timer {
-                    Some(t) => {
-                        if t.deadline() != deadline {
-                            t.as_mut().reset(deadline);
+                // One timer per connection, moved only to an earlier deadline: a keep-alive
+                // connection's idle deadline moves with every request, and re-arming the timer
+                // each time would cost a timer-wheel update per request. A timer that fires
+                // before the current deadline is simply set again.
+                let now = Instant::now();
+                if now < deadline {
+                    let timer = match &mut self.timer {
+                        Some(t) => {
+                            if deadline < t.deadline() || t.deadline() <= now {
+                                t.as_mut().reset(deadline);
+                            }
+                            t
                         }
-                        t
+                        None => self.timer.insert(Box::pin(tokio::time::sleep_until(deadline))),
+                    };
+                    if timer.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
                     }
-                    None => self.timer.insert(Box::pin(tokio::time::sleep_until(deadline))),
-                };
-                if timer.as_mut().poll(cx).is_pending() {
-                    return Poll::Pending;
+                    if Instant::now() < deadline {
+                        timer.as_mut().reset(deadline);
+                        if timer.as_mut().poll(cx).is_pending() {
+                            return Poll::Pending;
+                        }
+                    }
                 }
                 self.timer = None;
                 if header {
