@@ -103,7 +103,10 @@ pub fn matchmaking_envelope(e: &MatchmakingEvent) -> Value {
     let mut detail = Map::new();
     detail.insert("tickets".into(), Value::Array(tickets));
     if e.kind == "MatchmakingSearching" {
-        detail.insert("estimatedWaitMillis".into(), json!("NOT_AVAILABLE"));
+        // Seconds despite the name, as AWS sends it; "NOT_AVAILABLE" until a ticket of the
+        // configuration has completed.
+        let estimate = e.estimated_wait_s.map_or_else(|| json!("NOT_AVAILABLE"), |s| json!(s));
+        detail.insert("estimatedWaitMillis".into(), estimate);
     }
     if let Some((required, timeout)) = e.acceptance {
         detail.insert("acceptanceRequired".into(), json!(required));

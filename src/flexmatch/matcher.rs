@@ -268,28 +268,34 @@ impl<'a> Matcher<'a> {
         !stage.algorithm.balanced || matches!(rule.kind, RuleKind::BatchDistance { .. })
     }
 
+    /// Checks the rules on a potential match; `outcomes[i]` records each rule evaluated. With
+    /// `complete` (the match is closing) only the rules deferred to closing are recorded: the
+    /// others were recorded when the same players were placed.
     fn rules_ok(
         &self,
         stage: &'a Stage,
         placed: &[(usize, usize)],
         complete: bool,
+        outcomes: &mut [Option<bool>],
     ) -> Result<Vec<String>, ()> {
         let view = self.view(stage, placed);
         let regions = self.regions(stage, &view);
         for (i, r) in stage.rules.iter().enumerate() {
-            if matches!(r.kind, RuleKind::Latency { .. }) {
-                let ok = rules::latency_regions(&r.kind, &view).is_some_and(|s| !s.is_empty());
-                self.count(i, ok);
+            if matches!(r.kind, RuleKind::Latency { .. }) && !complete {
+                outcomes[i] = Some(rules::latency_regions(&r.kind, &view).is_some_and(|s| !s.is_empty()));
             }
         }
         let regions = regions?;
         let snap = rules::Snapshot::new(&view, &self.p.attributes);
-        for i in 0..stage.rules.len() {
-            if !self.active(stage, i) || (stage.rules[i].deferred && !complete) {
+        for (i, outcome) in outcomes.iter_mut().enumerate().take(stage.rules.len()) {
+            let deferred = stage.rules[i].deferred;
+            if !self.active(stage, i) || (deferred && !complete) {
                 continue;
             }
             let ok = rules::check(&stage.rules, i, &snap);
-            self.count(i, ok);
+            if deferred || !complete {
+                *outcome = Some(ok);
+            }
             if !ok {
                 return Err(());
             }
@@ -297,9 +303,15 @@ impl<'a> Matcher<'a> {
         Ok(regions)
     }
 
-    fn count(&self, i: usize, ok: bool) {
-        if let Some(m) = self.metrics.borrow_mut().get_mut(i) {
-            if ok { m.0 += 1 } else { m.1 += 1 }
+    /// Adds one evaluation's outcomes to `ruleEvaluationMetrics`.
+    fn count(&self, outcomes: &[Option<bool>]) {
+        let mut metrics = self.metrics.borrow_mut();
+        for (m, o) in metrics.iter_mut().zip(outcomes) {
+            match o {
+                Some(true) => m.0 += 1,
+                Some(false) => m.1 += 1,
+                None => {}
+            }
         }
     }
 
@@ -324,19 +336,36 @@ impl<'a> Matcher<'a> {
         order
     }
 
+    /// Places ticket `t` on the first team where it fits and every rule holds. Trying one
+    /// ticket is one evaluation of each rule for `ruleEvaluationMetrics`: passed if the ticket
+    /// was placed (or the rule held on every team tried), failed if it failed on some team.
     fn try_place(&mut self, placed: &mut Vec<(usize, usize)>, t: usize) -> bool {
         let size = self.cand(t).members.len();
+        let rules = self.p.stages[0].rules.len();
+        let mut tried: Vec<Option<bool>> = vec![None; rules];
         for team in self.team_order(self.stage_for(placed), placed, t) {
             placed.push((t, team));
             let stage = self.stage_for(placed);
             let counts = self.counts(stage, placed);
             let caps = self.caps(stage);
             let fits = counts[team] <= caps[team].1 && size > 0;
-            if fits && self.rules_ok(stage, placed, false).is_ok() {
-                return true;
+            if fits {
+                let mut outcomes: Vec<Option<bool>> = vec![None; rules];
+                if self.rules_ok(stage, placed, false, &mut outcomes).is_ok() {
+                    self.count(&outcomes);
+                    return true;
+                }
+                for (seen, o) in tried.iter_mut().zip(outcomes) {
+                    *seen = match (*seen, o) {
+                        (Some(false), _) | (_, Some(false)) => Some(false),
+                        (Some(true), _) | (_, Some(true)) => Some(true),
+                        _ => None,
+                    };
+                }
             }
             placed.pop();
         }
+        self.count(&tried);
         false
     }
 
@@ -450,8 +479,13 @@ impl<'a> Matcher<'a> {
                 let counts = self.counts(stage, &placed);
                 let caps = self.caps(stage);
                 let full_enough = counts.iter().zip(&caps).all(|(n, (min, _))| n >= min);
-                if full_enough && let Ok(regions) = self.rules_ok(stage, &placed, true) {
-                    return Some(self.proposal(stage, &placed, regions));
+                if full_enough {
+                    let mut outcomes: Vec<Option<bool>> = vec![None; stage.rules.len()];
+                    let closed = self.rules_ok(stage, &placed, true, &mut outcomes);
+                    self.count(&outcomes);
+                    if let Ok(regions) = closed {
+                        return Some(self.proposal(stage, &placed, regions));
+                    }
                 }
             }
             if placed.len() <= 1 {

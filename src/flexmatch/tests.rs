@@ -628,10 +628,37 @@ fn flexmatch_compatible_tickets_make_a_two_by_two_match() {
             ("blue".to_string(), vec!["b".to_string(), "d".to_string()])
         ]
     );
-    assert_eq!(found[0].rule_metrics[0].0, "FairSkill");
-    assert!(found[0].rule_metrics[0].1 >= 4);
-    assert_eq!(found[0].rule_metrics[0].2, 0);
+    assert_eq!(found[0].rule_metrics, vec![("FairSkill".to_string(), 4, 0)], "one evaluation per ticket");
     assert!(found[0].latency_region_ok.is_empty());
+}
+
+#[test]
+fn flexmatch_rule_metrics_count_one_evaluation_per_ticket_tried_and_deferred_rules_at_closing() {
+    let r = rs(r#"{
+        "ruleLanguageVersion": "1.0",
+        "playerAttributes": [{"name": "skill", "type": "number"}],
+        "teams": [{"name": "red", "minPlayers": 2, "maxPlayers": 2}, {"name": "blue", "minPlayers": 2, "maxPlayers": 2}],
+        "rules": [{"name": "FairSkill", "type": "distance",
+                   "measurements": ["max(flatten(teams[*].players.attributes[skill]))"],
+                   "referenceValue": "min(flatten(teams[*].players.attributes[skill]))",
+                   "maxDistance": 10},
+                  {"name": "EvenTeams", "type": "comparison", "measurements": ["count(teams[red].players)"],
+                   "referenceValue": "count(teams[blue].players)", "operation": "="}]
+    }"#);
+    // The third ticket is too far: tried on both teams, it fails FairSkill once.
+    let pool: Vec<PoolTicket> = [("a", 50.0), ("b", 52.0), ("far", 200.0), ("c", 55.0), ("d", 58.0)]
+        .iter()
+        .enumerate()
+        .map(|(i, (id, sk))| solo(id, i as i64, &[("skill", n(*sk))]))
+        .collect();
+    let found = r.find_matches(&pool, &ctx(1_000));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].tickets, vec![0, 1, 3, 4]);
+    assert_eq!(
+        found[0].rule_metrics,
+        vec![("FairSkill".to_string(), 4, 1), ("EvenTeams".to_string(), 1, 0)],
+        "FairSkill: a, b, c and d passed, far failed; EvenTeams (a count) is checked when the match closes"
+    );
 }
 
 #[test]

@@ -737,6 +737,7 @@ impl World {
         self.cancel_timers(Subject::GameSession(seq), |_| true);
         self.schedule(now.at + retention, Timer::PurgeGameSession(seq));
         self.placement_session_ended(seq, now);
+        self.matchmaking_session_ended(seq, now);
     }
 
     /// Forgets an ended game session, its player sessions and its idempotency token.

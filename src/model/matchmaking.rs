@@ -9,13 +9,14 @@
 //! PLACING (a game session placement through the configuration's first queue) for WITH_QUEUE.
 //! `Timer::TicketTimeout` ends a ticket still QUEUED or SEARCHING after RequestTimeoutSeconds.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
 use rustc_hash::FxHashMap;
 use tokio::time::Instant;
 
+use super::GameSessionStatus;
 use super::placement::{Connection, ModelEvent, PlacementStatus, PlayerLatency, StartPlacement};
 use super::timers::{Subject, Timer};
 use super::wire_enum;
@@ -115,7 +116,13 @@ pub struct MatchmakingConfig {
     pub pass_at: Option<Instant>,
     /// Passes run so far (mixed into the seed).
     pub passes: u64,
+    /// How long (ms) the configuration's most recent COMPLETED tickets waited, newest last
+    /// (at most `RECENT_WAITS`), for EstimatedWaitTime.
+    pub recent_waits: VecDeque<i64>,
 }
+
+/// How many completed tickets' waits EstimatedWaitTime averages.
+pub const RECENT_WAITS: usize = 10;
 
 /// The members of Create/UpdateMatchmakingConfiguration (after defaults).
 #[derive(Debug, Clone, Default)]
@@ -233,6 +240,21 @@ pub struct Ticket {
     pub connection: Option<Connection>,
     /// A match backfill request: the game session it fills (None: STANDALONE backfill).
     pub backfill: Option<Option<Arc<str>>>,
+    /// Started by the emulator for a BackfillMode AUTOMATIC configuration.
+    pub auto_backfill: bool,
+    /// EstimatedWaitTime (seconds), refreshed by every matchmaker pass while it searches.
+    pub estimated_wait_s: Option<u32>,
+}
+
+/// A game session a WITH_QUEUE match placed: who is in it, for backfills the emulator starts.
+#[derive(Debug, Clone)]
+pub struct MatchedSession {
+    /// The configuration that made the match.
+    pub config: Arc<str>,
+    /// The matched players still in the game (each with his Team and attributes).
+    pub players: Vec<TicketPlayer>,
+    /// StopMatchmaking on an automatic backfill ticket turns automatic backfill off here.
+    pub auto_off: bool,
 }
 
 /// A match proposed by a matchmaker pass.
@@ -264,6 +286,8 @@ pub struct Matchmaking {
     pub(crate) matches: BTreeMap<u64, Match>,
     /// Placement sequence number → match sequence number.
     pub(crate) by_placement: FxHashMap<u64, u64>,
+    /// Game session ARN → its matched players (sessions placed by a WITH_QUEUE match).
+    pub(crate) sessions: FxHashMap<Arc<str>, MatchedSession>,
 }
 
 /// A FlexMatch event (GameLift Matchmaking Event).
@@ -297,6 +321,8 @@ pub struct MatchmakingEvent {
     pub reason: Option<(&'static str, &'static str)>,
     /// MatchmakingSucceeded (WITH_QUEUE): the game session.
     pub connection: Option<Connection>,
+    /// MatchmakingSearching: `estimatedWaitMillis` (seconds; None: "NOT_AVAILABLE").
+    pub estimated_wait_s: Option<u32>,
 }
 
 /// A player as an event lists him: (playerId, team, accepted, playerSessionId).
@@ -341,6 +367,53 @@ fn mix(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     x ^ (x >> 31)
+}
+
+/// A match ID: a UUID drawn from the pass's seed and the match's sequence number.
+fn match_id(seed: u64, mseq: u64) -> Arc<str> {
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&mix(seed ^ mix(mseq)).to_le_bytes());
+    bytes[8..].copy_from_slice(&mix(seed.rotate_left(17) ^ mseq).to_le_bytes());
+    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string().into()
+}
+
+/// The Players of a new ticket: at least one, each with a PlayerId, none twice; a backfill
+/// request gives every player's Team, a matchmaking request none.
+fn check_ticket_players(players: &[TicketPlayer], backfill: bool) -> ApiResult<()> {
+    if players.is_empty() {
+        return Err(ApiError::InvalidRequest("Players must list at least one player.".into()));
+    }
+    for (i, p) in players.iter().enumerate() {
+        if p.id.is_empty() {
+            return Err(ApiError::InvalidRequest(format!("Players[{}] has no PlayerId.", i + 1)));
+        }
+        if players[..i].iter().any(|q| q.id == p.id) {
+            return Err(ApiError::InvalidRequest(format!("Player {} is listed more than once.", p.id)));
+        }
+        if !backfill && p.team.is_some() {
+            return Err(ApiError::InvalidRequest(format!(
+                "Players[{}].Team can only be set for a match backfill request.",
+                i + 1
+            )));
+        }
+        if backfill && p.team.is_none() {
+            return Err(ApiError::InvalidRequest(format!(
+                "Players[{}].Team is required: a backfill request lists the players already in the game with their teams.",
+                i + 1
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// EstimatedWaitTime from history: the mean wait, in whole seconds (rounded), of the
+/// configuration's last `RECENT_WAITS` COMPLETED tickets; None before any has completed.
+fn recent_wait_estimate(c: &MatchmakingConfig) -> Option<u32> {
+    if c.recent_waits.is_empty() {
+        return None;
+    }
+    let mean_ms = c.recent_waits.iter().sum::<i64>() / c.recent_waits.len() as i64;
+    Some(((mean_ms.max(0) + 500) / 1000).min(i64::from(u32::MAX)) as u32)
 }
 
 impl World {
@@ -401,7 +474,8 @@ impl World {
     /// DeleteMatchmakingRuleSet: refused while a configuration uses it.
     pub fn delete_rule_set(&mut self, name_or_arn: &str) -> ApiResult<()> {
         let name = self.rule_set(name_or_arn)?.name.clone();
-        if let Some(c) = self.matchmaking.configs.values().find(|c| c.rule_set_name == name) {
+        let users = self.matchmaking.configs.values().filter(|c| c.rule_set_name == name);
+        if let Some(c) = users.min_by_key(|c| c.seq) {
             return Err(ApiError::InvalidRequest(format!(
                 "Rule set {name} is used by matchmaking configuration {} and cannot be deleted.",
                 c.name
@@ -505,21 +579,16 @@ impl World {
         now: Now,
     ) -> ApiResult<&MatchmakingConfig> {
         let name = std::mem::take(&mut r.name);
-        let rule_set = self.rule_set(r.rule_set.as_deref().unwrap_or_default())?;
-        let (rs_name, rs_arn) = (rule_set.name.clone(), rule_set.arn.clone());
-        let mut spec = ConfigSpec { backfill_mode: None, ..ConfigSpec::default() };
+        let (rs_name, rs_arn) = self.rule_set_ref(r.rule_set.take().as_deref().unwrap_or_default())?;
+        let mut base = ConfigSpec { backfill_mode: None, ..ConfigSpec::default() };
         if r.mode.is_none() {
-            spec.mode = if r.queue_arns.as_ref().is_some_and(|q| !q.is_empty()) {
+            base.mode = if r.queue_arns.as_ref().is_some_and(|q| !q.is_empty()) {
                 FlexMatchMode::WithQueue
             } else {
                 FlexMatchMode::Standalone
             };
         }
-        Self::apply_request(&mut spec, r)?;
-        if spec.mode == FlexMatchMode::WithQueue && spec.backfill_mode.is_none() {
-            spec.backfill_mode = Some(BackfillMode::Manual);
-        }
-        self.check_config(&spec)?;
+        let spec = self.config_spec(base, r)?;
         super::tags::check_tags(&tags)?;
         if self.matchmaking.configs.contains_key(name.as_str()) {
             return Err(ApiError::InvalidRequest(format!(
@@ -546,9 +615,27 @@ impl World {
                 creation_ms: now.wall_ms,
                 pass_at: None,
                 passes: 0,
+                recent_waits: VecDeque::new(),
             },
         );
         self.matchmaking_config(&name)
+    }
+
+    /// (name, ARN) of a rule set given by name or ARN.
+    fn rule_set_ref(&self, name_or_arn: &str) -> ApiResult<(Arc<str>, Arc<str>)> {
+        let r = self.rule_set(name_or_arn)?;
+        Ok((r.name.clone(), r.arn.clone()))
+    }
+
+    /// What Create/UpdateMatchmakingConfiguration leave: `base` with the request's members
+    /// applied, defaults filled in, and the rules between members checked.
+    fn config_spec(&self, mut spec: ConfigSpec, r: ConfigRequest) -> ApiResult<ConfigSpec> {
+        Self::apply_request(&mut spec, r)?;
+        if spec.mode == FlexMatchMode::WithQueue && spec.backfill_mode.is_none() {
+            spec.backfill_mode = Some(BackfillMode::Manual);
+        }
+        self.check_config(&spec)?;
+        Ok(spec)
     }
 
     /// A configuration by name or ARN.
@@ -583,16 +670,8 @@ impl World {
     pub fn update_matchmaking_config(&mut self, mut r: ConfigRequest) -> ApiResult<&MatchmakingConfig> {
         let name = self.matchmaking_config(&r.name)?.name.clone();
         r.name.clear();
-        let rule_set = match r.rule_set.take() {
-            Some(rs) => {
-                let rec = self.rule_set(&rs)?;
-                Some((rec.name.clone(), rec.arn.clone()))
-            }
-            None => None,
-        };
-        let mut spec = self.matchmaking_config(&name)?.spec.clone();
-        Self::apply_request(&mut spec, r)?;
-        self.check_config(&spec)?;
+        let rule_set = r.rule_set.take().map(|rs| self.rule_set_ref(&rs)).transpose()?;
+        let spec = self.config_spec(self.matchmaking_config(&name)?.spec.clone(), r)?;
         let Some(c) = self.matchmaking.configs.get_mut(&name) else {
             return Err(ApiError::NotFound(format!("Matchmaking configuration {name} not found.")));
         };
@@ -663,57 +742,20 @@ impl World {
         backfill: Option<Option<Arc<str>>>,
         now: Now,
     ) -> ApiResult<&Ticket> {
-        let (name, arn) = {
+        let (name, arn, timeout) = {
             let c = self.matchmaking_config(config)?;
-            (c.name.clone(), c.arn.clone())
+            (c.name.clone(), c.arn.clone(), c.spec.request_timeout_s)
         };
-        if players.is_empty() {
-            return Err(ApiError::InvalidRequest("Players must list at least one player.".into()));
-        }
-        for (i, p) in players.iter().enumerate() {
-            if p.id.is_empty() {
-                return Err(ApiError::InvalidRequest(format!("Players[{}] has no PlayerId.", i + 1)));
-            }
-            if players[..i].iter().any(|q| q.id == p.id) {
-                return Err(ApiError::InvalidRequest(format!("Player {} is listed more than once.", p.id)));
-            }
-            if backfill.is_none() && p.team.is_some() {
-                return Err(ApiError::InvalidRequest(format!(
-                    "Players[{}].Team can only be set for a match backfill request.",
-                    i + 1
-                )));
-            }
-            if backfill.is_some() && p.team.is_none() {
-                return Err(ApiError::InvalidRequest(format!(
-                    "Players[{}].Team is required: a backfill request lists the players already in the game with their teams.",
-                    i + 1
-                )));
-            }
-        }
+        check_ticket_players(&players, backfill.is_some())?;
         let id = ticket_id.filter(|t| !t.is_empty()).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         if self.matchmaking.ticket_ids.contains_key(id.as_str()) {
             return Err(ApiError::InvalidRequest(format!("Matchmaking ticket {id} already exists.")));
         }
-        // A player can be in one active ticket at a time, a game session in one active backfill:
-        // the older ticket is cancelled.
-        let older: Vec<u64> = self
-            .matchmaking
-            .tickets
-            .values()
-            .filter(|t| !t.status.is_terminal() && t.status != TicketStatus::Placing)
-            .filter(|t| match (&backfill, &t.backfill) {
-                (None, None) => t.players.iter().any(|p| players.iter().any(|q| q.id == p.id)),
-                (Some(Some(gs)), Some(Some(other))) => gs == other,
-                _ => false,
-            })
-            .map(|t| t.seq)
-            .collect();
-        for seq in older {
-            self.cancel_ticket(seq, now, "Cancelled by a newer matchmaking request.");
-        }
+        self.cancel_superseded(&players, backfill.as_ref(), now);
         let seq = self.next_seq();
         let id: Arc<str> = id.into();
-        let timeout = self.matchmaking_config(&name)?.spec.request_timeout_s;
+        // Known at once only from completed tickets; a pass refreshes it while it searches.
+        let estimated_wait_s = self.matchmaking.configs.get(&name).and_then(recent_wait_estimate);
         self.matchmaking.tickets.insert(
             seq,
             Ticket {
@@ -730,12 +772,34 @@ impl World {
                 match_seq: None,
                 connection: None,
                 backfill,
+                auto_backfill: false,
+                estimated_wait_s,
             },
         );
         self.matchmaking.ticket_ids.insert(id.clone(), seq);
         self.schedule(now.at + Duration::from_secs(u64::from(timeout)), Timer::TicketTimeout(seq));
         self.queue_pass(&name, now.at);
         self.ticket(&id).ok_or_else(|| ApiError::InternalService("new ticket vanished".into()))
+    }
+
+    /// A player can be in one active ticket at a time, a game session in one active backfill:
+    /// the older ticket is cancelled (unless it is already being placed).
+    fn cancel_superseded(&mut self, players: &[TicketPlayer], backfill: Option<&Option<Arc<str>>>, now: Now) {
+        let older: Vec<u64> = self
+            .matchmaking
+            .tickets
+            .values()
+            .filter(|t| !t.status.is_terminal() && t.status != TicketStatus::Placing)
+            .filter(|t| match (backfill, &t.backfill) {
+                (None, None) => t.players.iter().any(|p| players.iter().any(|q| q.id == p.id)),
+                (Some(Some(gs)), Some(Some(other))) => gs == other,
+                _ => false,
+            })
+            .map(|t| t.seq)
+            .collect();
+        for seq in older {
+            self.cancel_ticket(seq, now, "Cancelled by a newer matchmaking request.");
+        }
     }
 
     /// Queues a matchmaker pass for `config` at `at`, unless one is queued no later.
@@ -764,6 +828,10 @@ impl World {
             ))),
             _ => {
                 let seq = t.seq;
+                let auto_gs = t.backfill.clone().flatten().filter(|_| t.auto_backfill);
+                if let Some(session) = auto_gs.and_then(|gs| self.matchmaking.sessions.get_mut(&gs)) {
+                    session.auto_off = true;
+                }
                 self.cancel_ticket(seq, now, "Cancelled by request.");
                 Ok(())
             }
@@ -793,6 +861,15 @@ impl World {
     /// Moves a ticket to a terminal status and cancels its timers.
     fn end_ticket(&mut self, seq: u64, status: TicketStatus, reason: &str, message: &str, now: Now) {
         let Some(t) = self.matchmaking.tickets.get_mut(&seq) else { return };
+        if status == TicketStatus::Completed
+            && t.backfill.is_none()
+            && let Some(c) = self.matchmaking.configs.get_mut(&t.config)
+        {
+            c.recent_waits.push_back(now.wall_ms - t.start.wall_ms);
+            while c.recent_waits.len() > RECENT_WAITS {
+                c.recent_waits.pop_front();
+            }
+        }
         t.status = status;
         t.reason = Some(reason.to_owned());
         t.message = Some(message.to_owned());
@@ -825,6 +902,12 @@ impl World {
             now,
         );
         self.backfill_ended(seq, "BACKFILL_TIMED_OUT");
+        if let Some(t) = self.matchmaking.tickets.get(&seq)
+            && t.auto_backfill
+            && let Some(Some(gs)) = t.backfill.clone()
+        {
+            self.auto_backfill(&gs, now);
+        }
     }
 
     /// AcceptMatch.
@@ -966,54 +1049,59 @@ impl World {
                 }
                 self.matchmaking.matches.remove(&m);
             }
-            FlexMatchMode::WithQueue => {
-                for seq in &mm.tickets {
-                    if let Some(t) = self.matchmaking.tickets.get_mut(seq) {
-                        t.status = TicketStatus::Placing;
-                        t.reason = None;
-                        t.message = None;
-                    }
-                    self.cancel_timers(Subject::Ticket(*seq), |_| true);
-                }
-                let rs = self.rule_set(&c.rule_set_name).map(|r| r.parsed.clone()).ok();
-                let mut latencies = Vec::new();
-                let mut desired = Vec::new();
-                for seq in &mm.tickets {
-                    let Some(t) = self.matchmaking.tickets.get(seq) else { continue };
-                    for p in &t.players {
-                        desired.push((p.id.clone(), None));
-                        for (region, ms) in &p.latency_ms {
-                            latencies.push(PlayerLatency {
-                                player_id: p.id.clone(),
-                                region: region.clone(),
-                                ms: *ms as f32,
-                            });
-                        }
-                    }
-                }
-                let data = self.matchmaker_data(m, &c, rs.as_deref());
-                let req = StartPlacement {
-                    placement_id: mm.id.to_string(),
-                    queue: c.spec.queue_arns.first().cloned().unwrap_or_default(),
-                    max_players: rs.map_or(desired.len(), |r| r.max_players()) as u32,
-                    name: None,
-                    properties: c.spec.game_properties.clone(),
-                    latencies,
-                    desired,
-                    data: c.spec.game_session_data.clone(),
-                    override_: None,
-                    matchmaker_data: Some(data),
-                };
-                match self.start_placement(now, req) {
-                    Ok(p) => {
-                        if let Some(mm) = self.matchmaking.matches.get_mut(&m) {
-                            mm.placement = Some(p);
-                        }
-                        self.matchmaking.by_placement.insert(p, m);
-                    }
-                    Err(_) => self.match_failed(m, now),
+            FlexMatchMode::WithQueue => self.place_match(m, &mm, &c, now),
+        }
+    }
+
+    /// WITH_QUEUE: the accepted match goes to the configuration's first queue as a placement
+    /// (ID = matchId) carrying the players' latencies, the configuration's game properties and
+    /// data, and MatchmakerData; its tickets are PLACING until it ends.
+    fn place_match(&mut self, m: u64, mm: &Match, c: &MatchmakingConfig, now: Now) {
+        for seq in &mm.tickets {
+            if let Some(t) = self.matchmaking.tickets.get_mut(seq) {
+                t.status = TicketStatus::Placing;
+                t.reason = None;
+                t.message = None;
+            }
+            self.cancel_timers(Subject::Ticket(*seq), |_| true);
+        }
+        let rs = self.rule_set(&c.rule_set_name).map(|r| r.parsed.clone()).ok();
+        let mut latencies = Vec::new();
+        let mut desired = Vec::new();
+        for seq in &mm.tickets {
+            let Some(t) = self.matchmaking.tickets.get(seq) else { continue };
+            for p in &t.players {
+                desired.push((p.id.clone(), None));
+                for (region, ms) in &p.latency_ms {
+                    latencies.push(PlayerLatency {
+                        player_id: p.id.clone(),
+                        region: region.clone(),
+                        ms: *ms as f32,
+                    });
                 }
             }
+        }
+        let data = self.matchmaker_data(m, c, rs.as_deref(), None);
+        let req = StartPlacement {
+            placement_id: mm.id.to_string(),
+            queue: c.spec.queue_arns.first().cloned().unwrap_or_default(),
+            max_players: rs.map_or(desired.len(), |r| r.max_players()) as u32,
+            name: None,
+            properties: c.spec.game_properties.clone(),
+            latencies,
+            desired,
+            data: c.spec.game_session_data.clone(),
+            override_: None,
+            matchmaker_data: Some(data),
+        };
+        match self.start_placement(now, req) {
+            Ok(p) => {
+                if let Some(mm) = self.matchmaking.matches.get_mut(&m) {
+                    mm.placement = Some(p);
+                }
+                self.matchmaking.by_placement.insert(p, m);
+            }
+            Err(_) => self.match_failed(m, now),
         }
     }
 
@@ -1032,14 +1120,24 @@ impl World {
             Ok(c) => c,
             Err(_) => return self.match_failed(m, now),
         };
+        let Ok(seq) = self.game_session_by_id(&gs).map(|s| s.seq) else { return self.match_failed(m, now) };
+        let backfill_ticket = mm.backfill.and_then(|b| self.matchmaking.tickets.get(&b));
+        // The new players' sessions, and the open sessions of the players already in the game.
+        let existing = backfill_ticket.into_iter().flat_map(|t| t.players.iter()).filter_map(|pl| {
+            let mine = self.players.get(pl.id.as_str())?;
+            mine.iter()
+                .filter_map(|ps| self.player_sessions.get(ps))
+                .find(|ps| ps.game_session == seq && ps.is_open())
+        });
         let placed: Vec<(Arc<str>, Arc<str>)> = created
             .iter()
             .filter_map(|ps| self.player_sessions.get(ps))
+            .chain(existing)
             .map(|ps| (ps.player_id.clone(), ps.id.clone()))
             .collect();
         let rs = self.rule_set(&c.rule_set_name).map(|r| r.parsed.clone()).ok();
-        let data = self.matchmaker_data(m, c, rs.as_deref());
-        let Ok(seq) = self.game_session_by_id(&gs).map(|s| s.seq) else { return self.match_failed(m, now) };
+        let auto_id = backfill_ticket.filter(|t| t.auto_backfill).map(|t| t.id.clone());
+        let data = self.matchmaker_data(m, c, rs.as_deref(), auto_id.as_deref());
         let connection = self.game_session(seq).map(|s| Connection {
             game_session_arn: s.arn.clone(),
             region: s.location.clone(),
@@ -1067,6 +1165,98 @@ impl World {
         self.matchmaking.matches.remove(&m);
         for tseq in &mm.tickets {
             self.end_ticket(*tseq, TicketStatus::Completed, "COMPLETED", "Matchmaking completed.", now);
+        }
+        // The game now holds the backfill request's players and the new ones.
+        let players: Vec<TicketPlayer> = mm
+            .tickets
+            .iter()
+            .filter_map(|s| self.matchmaking.tickets.get(s))
+            .flat_map(|t| t.players.iter().cloned())
+            .collect();
+        if let Some(session) = self.matchmaking.sessions.get_mut(&gs) {
+            session.players = players;
+        }
+        self.auto_backfill(&gs, now);
+    }
+
+    /// BackfillMode AUTOMATIC: starts a backfill of game session `gs` when its configuration is
+    /// AUTOMATIC (now), the session is ACTIVE with fewer matched players than the rule set's
+    /// `maxPlayers` (less AdditionalPlayerCount), no backfill of it is active, and automatic
+    /// backfill was not stopped for it. Called when the session is placed, when a backfill of it
+    /// completes or an automatic one times out, and when a matched player leaves.
+    fn auto_backfill(&mut self, gs: &Arc<str>, now: Now) {
+        let Some(session) = self.matchmaking.sessions.get(gs) else { return };
+        let live = self.game_session_by_id(gs).ok().map(|s| s.status);
+        if !matches!(live, Some(GameSessionStatus::Active | GameSessionStatus::Activating)) {
+            self.matchmaking.sessions.remove(gs);
+            return;
+        }
+        if session.auto_off || session.players.is_empty() || live != Some(GameSessionStatus::Active) {
+            return;
+        }
+        let Some(c) = self.matchmaking.configs.get(&session.config) else { return };
+        if c.spec.backfill_mode != Some(BackfillMode::Automatic) {
+            return;
+        }
+        let Ok(rs) = self.rule_set(&c.rule_set_name) else { return };
+        let open = rs.parsed.max_players().saturating_sub(c.spec.additional_player_count as usize);
+        let active =
+            self.matchmaking.tickets.values().any(|t| {
+                !t.status.is_terminal() && t.backfill.as_ref().is_some_and(|b| b.as_ref() == Some(gs))
+            });
+        if session.players.len() >= open || active {
+            return;
+        }
+        let config = session.config.clone();
+        let players: Vec<TicketPlayer> = session
+            .players
+            .iter()
+            .map(|p| TicketPlayer { accepted: None, player_session_id: None, ..p.clone() })
+            .collect();
+        match self.new_ticket(None, &config, players, Some(Some(gs.clone())), now).map(|t| t.seq) {
+            Ok(seq) => {
+                if let Some(t) = self.matchmaking.tickets.get_mut(&seq) {
+                    t.auto_backfill = true;
+                }
+            }
+            Err(e) => tracing::debug!(game_session = %gs, error = %e.message(), "no automatic backfill"),
+        }
+    }
+
+    /// Hook: game session `gs` ended. Its backfill requests still searching are cancelled
+    /// (nobody can join it any more) and its matched players are forgotten.
+    pub(crate) fn matchmaking_session_ended(&mut self, gs: u64, now: Now) {
+        if self.matchmaking.tickets.is_empty() {
+            return;
+        }
+        let Some(arn) = self.game_session(gs).map(|s| s.arn.clone()) else { return };
+        self.matchmaking.sessions.remove(&arn);
+        let open: Vec<u64> = self
+            .matchmaking
+            .tickets
+            .values()
+            .filter(|t| matches!(t.status, TicketStatus::Queued | TicketStatus::Searching))
+            .filter(|t| t.backfill.as_ref().is_some_and(|b| b.as_ref() == Some(&arn)))
+            .map(|t| t.seq)
+            .collect();
+        for seq in open {
+            self.end_ticket(seq, TicketStatus::Cancelled, "CANCELLED", "The game session ended.", now);
+            self.ticket_event(seq, "MatchmakingCancelled", Some(("Cancelled", "Cancelled by request.")), now);
+        }
+    }
+
+    /// Hook: a player session of game session `gs` ended (the player left, or never came). A
+    /// matched player leaves the match; an AUTOMATIC configuration backfills the free slot.
+    pub(crate) fn matchmaking_player_left(&mut self, gs: u64, player_id: &str, now: Now) {
+        if self.matchmaking.sessions.is_empty() {
+            return;
+        }
+        let Some(arn) = self.game_session(gs).map(|s| s.arn.clone()) else { return };
+        let Some(session) = self.matchmaking.sessions.get_mut(&arn) else { return };
+        let before = session.players.len();
+        session.players.retain(|p| p.id != player_id);
+        if session.players.len() < before {
+            self.auto_backfill(&arn, now);
         }
     }
 
@@ -1118,10 +1308,28 @@ impl World {
         for seq in &mm.tickets {
             self.end_ticket(*seq, TicketStatus::Completed, "COMPLETED", "Matchmaking completed.", now);
         }
+        if let Some(c) = connection {
+            let players: Vec<TicketPlayer> = mm
+                .tickets
+                .iter()
+                .filter_map(|s| self.matchmaking.tickets.get(s))
+                .flat_map(|t| t.players.iter().cloned())
+                .collect();
+            let gs = c.game_session_arn.clone();
+            let session = MatchedSession { config: mm.config.clone(), players, auto_off: false };
+            self.matchmaking.sessions.insert(gs.clone(), session);
+            self.auto_backfill(&gs, now);
+        }
     }
 
     /// MatchmakerData of a match, as the game session carries it (key order as AWS writes it).
-    fn matchmaker_data(&self, m: u64, c: &MatchmakingConfig, rs: Option<&RuleSet>) -> String {
+    fn matchmaker_data(
+        &self,
+        m: u64,
+        c: &MatchmakingConfig,
+        rs: Option<&RuleSet>,
+        auto_ticket: Option<&str>,
+    ) -> String {
         let Some(mm) = self.matchmaking.matches.get(&m) else { return String::new() };
         let mut out = String::new();
         out.push_str("{\"matchId\":");
@@ -1161,24 +1369,7 @@ impl World {
                         }
                         out.push_str(&json_str(name));
                         out.push_str(":{\"attributeType\":");
-                        let (kind, value) = match v {
-                            AttrValue::S(s) => ("STRING", json_str(s)),
-                            AttrValue::N(n) => ("DOUBLE", json_num(*n)),
-                            AttrValue::SL(l) => (
-                                "STRING_LIST",
-                                format!("[{}]", l.iter().map(|s| json_str(s)).collect::<Vec<_>>().join(",")),
-                            ),
-                            AttrValue::SDM(map) => (
-                                "STRING_DOUBLE_MAP",
-                                format!(
-                                    "{{{}}}",
-                                    map.iter()
-                                        .map(|(k, v)| format!("{}:{}", json_str(k), json_num(*v)))
-                                        .collect::<Vec<_>>()
-                                        .join(",")
-                                ),
-                            ),
-                        };
+                        let (kind, value) = attribute_json(v);
                         out.push_str(&json_str(kind));
                         out.push_str(",\"valueAttribute\":");
                         out.push_str(&value);
@@ -1195,7 +1386,9 @@ impl World {
             Some(BackfillMode::Manual) => out.push_str("\"MANUAL\""),
             None => out.push_str("null"),
         }
-        out.push_str(",\"autoBackfillTicketId\":null}");
+        out.push_str(",\"autoBackfillTicketId\":");
+        out.push_str(&auto_ticket.map_or_else(|| "null".to_owned(), json_str));
+        out.push('}');
         out
     }
 
@@ -1213,7 +1406,33 @@ impl World {
             (c.spec.acceptance_required, c.spec.acceptance_timeout_s);
         let rule_set_name = c.rule_set_name.clone();
         let Ok(rs) = self.rule_set(&rule_set_name).map(|r| r.parsed.clone()) else { return };
-        // QUEUED → SEARCHING.
+        self.refresh_wait_estimates(config, now);
+        self.start_searching(config, now);
+        // Backfill requests first (one match each at most), then the regular pool.
+        let ctx = MatchContext {
+            now_ms: now.wall_ms,
+            seed,
+            additional_player_count: additional as usize,
+            backfill: None,
+        };
+        let settings = (acceptance_required, acceptance_timeout);
+        self.propose_backfills(config, &rs, &ctx, settings, now);
+        let (pool, seqs) = self.regular_pool(config);
+        let proposals = if pool.is_empty() { Vec::new() } else { rs.find_matches(&pool, &ctx) };
+        for p in proposals {
+            self.propose(config, p, &seqs, None, seed, settings, now);
+        }
+        let still = self.matchmaking.tickets.values().any(|t| {
+            t.config == *config && matches!(t.status, TicketStatus::Searching | TicketStatus::Queued)
+        });
+        if still {
+            let at = now.at + self.settings.matchmaking_interval;
+            self.queue_pass(config, at);
+        }
+    }
+
+    /// QUEUED → SEARCHING for every new ticket of `config` (a MatchmakingSearching event each).
+    fn start_searching(&mut self, config: &Arc<str>, now: Now) {
         let queued: Vec<u64> = self
             .matchmaking
             .tickets
@@ -1227,7 +1446,18 @@ impl World {
             }
             self.ticket_event(seq, "MatchmakingSearching", None, now);
         }
-        // Backfill requests first (one match each at most), then the regular pool.
+    }
+
+    /// Proposes at most one match per searching backfill request of `config`, from the regular
+    /// pool, oldest request first.
+    fn propose_backfills(
+        &mut self,
+        config: &Arc<str>,
+        rs: &RuleSet,
+        ctx: &MatchContext,
+        settings: (bool, Option<u32>),
+        now: Now,
+    ) {
         let backfills: Vec<u64> = self
             .matchmaking
             .tickets
@@ -1235,13 +1465,6 @@ impl World {
             .filter(|t| t.config == *config && t.status == TicketStatus::Searching && t.backfill.is_some())
             .map(|t| t.seq)
             .collect();
-        let ctx = MatchContext {
-            now_ms: now.wall_ms,
-            seed,
-            additional_player_count: additional as usize,
-            backfill: None,
-        };
-        let settings = (acceptance_required, acceptance_timeout);
         for b in backfills {
             let (pool, seqs) = self.regular_pool(config);
             let Some(existing) = self.matchmaking.tickets.get(&b) else { continue };
@@ -1262,20 +1485,32 @@ impl World {
             }
             let ctx = MatchContext { backfill: Some(existing), ..ctx.clone() };
             if let Some(p) = rs.find_matches(&pool, &ctx).into_iter().next() {
-                self.propose(config, p, &seqs, Some(b), seed, settings, now);
+                self.propose(config, p, &seqs, Some(b), ctx.seed, settings, now);
             }
         }
-        let (pool, seqs) = self.regular_pool(config);
-        let proposals = if pool.is_empty() { Vec::new() } else { rs.find_matches(&pool, &ctx) };
-        for p in proposals {
-            self.propose(config, p, &seqs, None, seed, settings, now);
-        }
-        let still = self.matchmaking.tickets.values().any(|t| {
-            t.config == *config && matches!(t.status, TicketStatus::Searching | TicketStatus::Queued)
+    }
+
+    /// Sets EstimatedWaitTime on every QUEUED or SEARCHING ticket of `config`: the mean wait of
+    /// its recent COMPLETED tickets (`recent_wait_estimate`), or, before any has completed, the
+    /// mean of how long its waiting tickets have waited so far (whole seconds, rounded).
+    fn refresh_wait_estimates(&mut self, config: &Arc<str>, now: Now) {
+        let Some(c) = self.matchmaking.configs.get(config) else { return };
+        let waiting = |t: &Ticket| {
+            t.config == *config && matches!(t.status, TicketStatus::Queued | TicketStatus::Searching)
+        };
+        let estimate = recent_wait_estimate(c).unwrap_or_else(|| {
+            let ages: Vec<i64> = self
+                .matchmaking
+                .tickets
+                .values()
+                .filter(|t| waiting(t))
+                .map(|t| (now.wall_ms - t.start.wall_ms).max(0))
+                .collect();
+            let mean = ages.iter().sum::<i64>() / ages.len().max(1) as i64;
+            ((mean + 500) / 1000).min(i64::from(u32::MAX)) as u32
         });
-        if still {
-            let at = now.at + self.settings.matchmaking_interval;
-            self.queue_pass(config, at);
+        for t in self.matchmaking.tickets.values_mut().filter(|t| waiting(t)) {
+            t.estimated_wait_s = Some(estimate);
         }
     }
 
@@ -1320,50 +1555,14 @@ impl World {
         now: Now,
     ) {
         let mseq = self.next_seq();
-        let b = mix(seed ^ mix(mseq)).to_le_bytes();
-        let b2 = mix(seed.rotate_left(17) ^ mseq).to_le_bytes();
-        let mut bytes = [0u8; 16];
-        bytes[..8].copy_from_slice(&b);
-        bytes[8..].copy_from_slice(&b2);
-        let id: Arc<str> = uuid::Builder::from_random_bytes(bytes).into_uuid().to_string().into();
         let mut tickets: Vec<u64> = backfill.into_iter().collect();
         tickets.extend(p.tickets.iter().filter_map(|i| seqs.get(*i).copied()));
-        let existing: Vec<(String, String)> = backfill
-            .and_then(|b| self.matchmaking.tickets.get(&b))
-            .map(|t| t.players.iter().map(|p| (p.id.clone(), p.team.clone().unwrap_or_default())).collect())
-            .unwrap_or_default();
-        let mut teams = Vec::new();
-        for (team, members) in &p.teams {
-            let mut ids: Vec<String> =
-                existing.iter().filter(|(_, t)| t == team).map(|(id, _)| id.clone()).collect();
-            for (ti, pi) in members {
-                let Some(&tseq) = seqs.get(*ti) else { continue };
-                if let Some(t) = self.matchmaking.tickets.get_mut(&tseq)
-                    && let Some(pl) = t.players.get_mut(*pi)
-                {
-                    pl.team = Some(team.clone());
-                    ids.push(pl.id.clone());
-                }
-            }
-            teams.push((team.clone(), ids));
-        }
-        for tseq in &tickets {
-            if let Some(t) = self.matchmaking.tickets.get_mut(tseq) {
-                t.match_seq = Some(mseq);
-                t.reason = None;
-                t.message = None;
-                if Some(*tseq) == backfill {
-                    // The players already in the game need not accept.
-                    for pl in &mut t.players {
-                        pl.accepted = acceptance_required.then_some(true);
-                    }
-                }
-            }
-        }
+        let teams = self.assign_teams(&p, seqs, backfill);
+        self.join_match(&tickets, mseq, backfill, acceptance_required);
         self.matchmaking.matches.insert(
             mseq,
             Match {
-                id,
+                id: match_id(seed, mseq),
                 config: config.clone(),
                 tickets: tickets.clone(),
                 teams,
@@ -1385,6 +1584,52 @@ impl World {
             self.schedule(now.at + Duration::from_secs(secs), Timer::AcceptanceTimeout(mseq));
         } else {
             self.match_accepted(mseq, now);
+        }
+    }
+
+    /// Gives each new player of a proposal his team; returns every team (rule-set order) with
+    /// its players' IDs, the players already in a backfilled game first.
+    fn assign_teams(
+        &mut self,
+        p: &flexmatch::ProposedMatch,
+        seqs: &[u64],
+        backfill: Option<u64>,
+    ) -> Vec<(String, Vec<String>)> {
+        let existing: Vec<(String, String)> = backfill
+            .and_then(|b| self.matchmaking.tickets.get(&b))
+            .map(|t| t.players.iter().map(|p| (p.id.clone(), p.team.clone().unwrap_or_default())).collect())
+            .unwrap_or_default();
+        let mut teams = Vec::new();
+        for (team, members) in &p.teams {
+            let mut ids: Vec<String> =
+                existing.iter().filter(|(_, t)| t == team).map(|(id, _)| id.clone()).collect();
+            for (ti, pi) in members {
+                let Some(&tseq) = seqs.get(*ti) else { continue };
+                if let Some(t) = self.matchmaking.tickets.get_mut(&tseq)
+                    && let Some(pl) = t.players.get_mut(*pi)
+                {
+                    pl.team = Some(team.clone());
+                    ids.push(pl.id.clone());
+                }
+            }
+            teams.push((team.clone(), ids));
+        }
+        teams
+    }
+
+    /// Ties the tickets to match `mseq`; the players already in a backfilled game need not accept.
+    fn join_match(&mut self, tickets: &[u64], mseq: u64, backfill: Option<u64>, acceptance_required: bool) {
+        for tseq in tickets {
+            if let Some(t) = self.matchmaking.tickets.get_mut(tseq) {
+                t.match_seq = Some(mseq);
+                t.reason = None;
+                t.message = None;
+                if Some(*tseq) == backfill {
+                    for pl in &mut t.players {
+                        pl.accepted = acceptance_required.then_some(true);
+                    }
+                }
+            }
         }
     }
 
@@ -1420,6 +1665,7 @@ impl World {
             rule_metrics: None,
             reason: None,
             connection: None,
+            estimated_wait_s: None,
         })
     }
 
@@ -1435,6 +1681,9 @@ impl World {
         let Some(mut e) = self.blank_event(kind, &config, now) else { return };
         e.tickets = self.event_ticket(seq).into_iter().collect();
         e.reason = reason;
+        if kind == "MatchmakingSearching" {
+            e.estimated_wait_s = self.matchmaking.configs.get(&config).and_then(recent_wait_estimate);
+        }
         self.events.push(ModelEvent::Matchmaking(e));
     }
 
@@ -1455,6 +1704,22 @@ impl World {
         }
         edit(&mut e);
         self.events.push(ModelEvent::Matchmaking(e));
+    }
+}
+
+/// An attribute value as MatchmakerData writes it: (attributeType, valueAttribute as JSON).
+fn attribute_json(v: &AttrValue) -> (&'static str, String) {
+    match v {
+        AttrValue::S(s) => ("STRING", json_str(s)),
+        AttrValue::N(n) => ("DOUBLE", json_num(*n)),
+        AttrValue::SL(l) => {
+            ("STRING_LIST", format!("[{}]", l.iter().map(|s| json_str(s)).collect::<Vec<_>>().join(",")))
+        }
+        AttrValue::SDM(map) => {
+            let pairs: Vec<String> =
+                map.iter().map(|(k, v)| format!("{}:{}", json_str(k), json_num(*v))).collect();
+            ("STRING_DOUBLE_MAP", format!("{{{}}}", pairs.join(",")))
+        }
     }
 }
 

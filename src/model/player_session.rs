@@ -211,10 +211,12 @@ impl World {
         let Some(p) = self.player_sessions.get_mut(&seq) else { return };
         p.status = status;
         p.terminated_ms = Some(now.wall_ms);
-        if let Some(gs) = self.sessions.get_mut(&p.game_session) {
+        let (game_session, player) = (p.game_session, p.player_id.clone());
+        if let Some(gs) = self.sessions.get_mut(&game_session) {
             gs.current_players = gs.current_players.saturating_sub(1);
         }
         self.cancel_timers(Subject::PlayerSession(seq), |_| true);
+        self.matchmaking_player_left(game_session, &player, now);
     }
 
     /// Removes a player session from every index (its game session is being purged).

@@ -104,7 +104,7 @@ pub(crate) fn ticket_dto(t: &Ticket) -> dto::MatchmakingTicket {
             ),
             player_gateway_status: None,
         }),
-        estimated_wait_time: None,
+        estimated_wait_time: t.estimated_wait_s.map(|s| s.min(i32::MAX as u32) as i32),
     }
 }
 
@@ -232,27 +232,36 @@ pub(crate) fn create_matchmaking_configuration(
     })
 }
 
+/// The members Create- and UpdateMatchmakingConfiguration share (the two inputs name them
+/// alike), as the model takes them.
+macro_rules! config_request {
+    ($input:expr) => {{
+        let input = $input;
+        ConfigRequest {
+            name: input.name.unwrap_or_default(),
+            rule_set: input.rule_set_name,
+            description: input.description,
+            queue_arns: input.game_session_queue_arns,
+            request_timeout_s: input.request_timeout_seconds.map(i64::from),
+            acceptance_timeout_s: input.acceptance_timeout_seconds.map(i64::from),
+            acceptance_required: input.acceptance_required,
+            notification_target: input.notification_target,
+            additional_player_count: input.additional_player_count.map(i64::from),
+            custom_event_data: input.custom_event_data,
+            game_properties: properties(input.game_properties),
+            game_session_data: input.game_session_data,
+            backfill_mode: input.backfill_mode.map(|b| b.as_str().to_owned()),
+            mode: input.flex_match_mode.map(|m| m.as_str().to_owned()),
+        }
+    }};
+}
+
 /// A CreateMatchmakingConfiguration input as the model takes it (also for fixtures).
 pub(crate) fn config_request(
-    input: dto::CreateMatchmakingConfigurationInput,
+    mut input: dto::CreateMatchmakingConfigurationInput,
 ) -> (ConfigRequest, Vec<(String, String)>) {
-    let req = ConfigRequest {
-        name: input.name.unwrap_or_default(),
-        rule_set: input.rule_set_name,
-        description: input.description,
-        queue_arns: input.game_session_queue_arns,
-        request_timeout_s: input.request_timeout_seconds.map(i64::from),
-        acceptance_timeout_s: input.acceptance_timeout_seconds.map(i64::from),
-        acceptance_required: input.acceptance_required,
-        notification_target: input.notification_target,
-        additional_player_count: input.additional_player_count.map(i64::from),
-        custom_event_data: input.custom_event_data,
-        game_properties: properties(input.game_properties),
-        game_session_data: input.game_session_data,
-        backfill_mode: input.backfill_mode.map(|b| b.as_str().to_owned()),
-        mode: input.flex_match_mode.map(|m| m.as_str().to_owned()),
-    };
-    (req, tags_from_dto(input.tags))
+    let tags = tags_from_dto(input.tags.take());
+    (config_request!(input), tags)
 }
 
 /// DescribeMatchmakingConfigurations: by Names (unknown ones left out), by RuleSetName, or all.
@@ -283,22 +292,7 @@ pub(crate) fn update_matchmaking_configuration(
     em: &Emulator,
     input: dto::UpdateMatchmakingConfigurationInput,
 ) -> ApiResult<dto::UpdateMatchmakingConfigurationOutput> {
-    let req = ConfigRequest {
-        name: input.name.unwrap_or_default(),
-        rule_set: input.rule_set_name,
-        description: input.description,
-        queue_arns: input.game_session_queue_arns,
-        request_timeout_s: input.request_timeout_seconds.map(i64::from),
-        acceptance_timeout_s: input.acceptance_timeout_seconds.map(i64::from),
-        acceptance_required: input.acceptance_required,
-        notification_target: input.notification_target,
-        additional_player_count: input.additional_player_count.map(i64::from),
-        custom_event_data: input.custom_event_data,
-        game_properties: properties(input.game_properties),
-        game_session_data: input.game_session_data,
-        backfill_mode: input.backfill_mode.map(|b| b.as_str().to_owned()),
-        mode: input.flex_match_mode.map(|m| m.as_str().to_owned()),
-    };
+    let req = config_request!(input);
     em.with_world(|w, _| {
         let c = w.update_matchmaking_config(req)?;
         Ok(dto::UpdateMatchmakingConfigurationOutput { configuration: Some(config_dto(c)) })

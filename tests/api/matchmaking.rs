@@ -289,9 +289,11 @@ async fn four_close_tickets_complete_in_two_teams_with_events_listing_every_tick
         assert_eq!(potential["detail"]["tickets"].as_array().map(Vec::len), Some(4));
         assert_eq!(potential["detail"]["acceptanceRequired"], false);
         let metrics = &potential["detail"]["ruleEvaluationMetrics"];
-        assert_eq!(metrics[0]["ruleName"], "SimilarSkill");
-        assert!(metrics[0]["passedCount"].as_u64() >= Some(1), "{metrics}");
-        assert_eq!(metrics[0]["failedCount"], 0);
+        assert_eq!(
+            metrics,
+            &json!([{"ruleName": "SimilarSkill", "passedCount": 4, "failedCount": 0}]),
+            "one evaluation per ticket of the match"
+        );
         assert_eq!(evs[5]["detail"]["matchId"], potential["detail"]["matchId"]);
         assert_eq!(evs[5]["detail"]["gameSessionInfo"]["players"].as_array().map(Vec::len), Some(4));
         api.assert_invariants();
@@ -616,7 +618,15 @@ async fn with_queue_onto_anywhere_the_server_gets_matchmaker_data_then_backfills
     assert_eq!(t5["Status"], "COMPLETED");
     assert_eq!(t5["GameSessionConnectionInfo"]["GameSessionArn"], gs.as_str());
     assert!(t5["Players"][0]["Team"].is_string());
-    assert_eq!(status(&api, proto, "bf-1").await, "COMPLETED");
+    let bf = &describe(&api, proto, &["bf-1"]).await[0];
+    assert_eq!(bf["Status"], "COMPLETED");
+    let matched =
+        bf["GameSessionConnectionInfo"]["MatchedPlayerSessions"].as_array().cloned().unwrap_or_default();
+    assert_eq!(matched.len(), 4, "the players already in the game");
+    assert!(
+        matched.iter().all(|m| m["PlayerSessionId"].as_str().is_some_and(|s| s.starts_with("psess-"))),
+        "{matched:?}"
+    );
     let d = p.ok("DescribePlayerSessions", json!({ "GameSessionId": gs }));
     assert_eq!(d["PlayerSessions"].as_array().map(Vec::len), Some(5));
 
@@ -641,5 +651,233 @@ async fn with_queue_onto_anywhere_the_server_gets_matchmaker_data_then_backfills
         )
         .await;
     r.assert_error("InvalidRequestException");
+    api.assert_invariants();
+}
+
+#[tokio::test(start_paused = true)]
+async fn estimated_wait_time_is_the_mean_wait_of_recent_completed_tickets() {
+    for proto in BOTH {
+        let api = Api::new();
+        setup(&api, proto, json!({})).await;
+        let t1 = ticket(&api, proto, "t1", "p1", 10.0).await;
+        assert!(t1.get("EstimatedWaitTime").is_none(), "no history, not searched yet: {t1}");
+        advance(&api, 4.0).await;
+        let t1 = &describe(&api, proto, &["t1"]).await[0];
+        assert_eq!(t1["Status"], "SEARCHING");
+        assert_eq!(t1["EstimatedWaitTime"], 4, "no ticket completed yet: how long the searching ones waited");
+        for i in 2..=4 {
+            ticket(&api, proto, &format!("t{i}"), &format!("p{i}"), 11.0).await;
+        }
+        let done = describe(&api, proto, &["t1", "t2"]).await;
+        assert_eq!(done[0]["Status"], "COMPLETED");
+        assert_eq!(
+            done[0]["EstimatedWaitTime"], 1,
+            "the pass that matched it estimated from four waiting tickets (4, 0, 0, 0 s): kept once completed"
+        );
+        // Waits 4, 0, 0, 0 s: the mean is 1 s.
+        let t5 = ticket(&api, proto, "t5", "p5", 10.0).await;
+        assert_eq!(t5["EstimatedWaitTime"], 1, "{t5}");
+        assert_eq!(describe(&api, proto, &["t5"]).await[0]["EstimatedWaitTime"], 1);
+        let waits: Vec<Value> = events(&api)
+            .await
+            .iter()
+            .filter(|e| e["detail"]["type"] == "MatchmakingSearching")
+            .map(|e| e["detail"]["estimatedWaitMillis"].clone())
+            .collect();
+        assert_eq!(
+            waits,
+            [
+                json!("NOT_AVAILABLE"),
+                json!("NOT_AVAILABLE"),
+                json!("NOT_AVAILABLE"),
+                json!("NOT_AVAILABLE"),
+                json!(1)
+            ]
+        );
+        api.assert_invariants();
+    }
+}
+
+/// The players of a MatchmakerData document, sorted.
+fn data_players(data: &Value) -> Vec<String> {
+    let mut out: Vec<String> = data["teams"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|t| t["players"].as_array().into_iter().flatten())
+        .filter_map(|p| p["playerId"].as_str().map(str::to_owned))
+        .collect();
+    out.sort();
+    out
+}
+
+fn matchmaker_data(push: &Value) -> Value {
+    let raw = push["GameSession"]["MatchmakerData"].as_str().or(push["MatchmakerData"].as_str());
+    serde_json::from_str(raw.unwrap_or_default()).unwrap_or_default()
+}
+
+/// The newest backfill ticket the emulator started by itself (its MatchmakingSearching event).
+async fn newest_auto_ticket(api: &Api) -> Option<String> {
+    events(api).await.iter().rev().find_map(|e| {
+        let t = &e["detail"]["tickets"][0];
+        (e["detail"]["type"] == "MatchmakingSearching" && t["players"][0]["team"].is_string())
+            .then(|| t["ticketId"].as_str().unwrap_or_default().to_string())
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn backfill_mode_automatic_fills_open_slots_on_activation_after_each_backfill_and_when_a_player_leaves()
+{
+    let api = Api::new();
+    let proto = Proto::Json;
+    let mut p = crate::game_servers::Process::attach(&api, "proc-auto");
+    p.ok("ActivateServerProcess", json!({ "SdkVersion": "5.6.0", "Port": 7777, "LogPaths": null }));
+    api.call(proto, "CreateMatchmakingRuleSet", json!({"Name": "roomy", "RuleSetBody": ROOMY_2X3}))
+        .await
+        .assert_ok();
+    api.call(
+        proto,
+        "CreateMatchmakingConfiguration",
+        json!({"Name": "cfg", "RuleSetName": "roomy", "RequestTimeoutSeconds": 60, "AcceptanceRequired": false,
+            "GameSessionQueueArns": ["arn:aws:gamelift:us-east-1:123456789012:gamesessionqueue/default-anywhere-queue"],
+            "BackfillMode": "AUTOMATIC"}),
+    )
+    .await
+    .assert_ok();
+    for i in 1..=4 {
+        ticket(&api, proto, &format!("t{i}"), &format!("p{i}"), 10.0 + f64::from(i)).await;
+    }
+    assert_eq!(status(&api, proto, "t1").await, "PLACING");
+    let push = p.push().expect("CreateGameSession push");
+    let data = matchmaker_data(&push);
+    assert_eq!(
+        (&data["autoBackfillMode"], &data["autoBackfillTicketId"]),
+        (&json!("AUTOMATIC"), &Value::Null)
+    );
+    assert_eq!(newest_auto_ticket(&api).await, None, "nothing to backfill before the session is active");
+    let gs = push["GameSessionId"].as_str().unwrap_or_default().to_string();
+    p.ok("ActivateGameSession", json!({ "GameSessionId": gs }));
+
+    // Active with 4 of 6 slots taken: the emulator asks for more players by itself.
+    let auto1 = newest_auto_ticket(&api).await.expect("an automatic backfill on activation");
+    let t = &describe(&api, proto, &[&auto1]).await[0];
+    assert_eq!(t["Status"], "SEARCHING");
+    assert_eq!(t["Players"].as_array().map(Vec::len), Some(4));
+    ticket(&api, proto, "t5", "p5", 13.0).await;
+    let push = p.push().expect("UpdateGameSession push");
+    assert_eq!(
+        (&push["UpdateReason"], &push["BackfillTicketId"]),
+        (&json!("MATCHMAKING_DATA_UPDATED"), &json!(auto1))
+    );
+    let data = matchmaker_data(&push);
+    assert_eq!(data["autoBackfillTicketId"], auto1.as_str());
+    assert_eq!(data_players(&data), ["p1", "p2", "p3", "p4", "p5"]);
+
+    // One slot still open: a second automatic backfill; t6 fills the game.
+    let auto2 = newest_auto_ticket(&api).await.expect("a second automatic backfill");
+    assert_ne!(auto2, auto1);
+    ticket(&api, proto, "t6", "p6", 13.0).await;
+    let push = p.push().expect("UpdateGameSession push");
+    assert_eq!(push["BackfillTicketId"], auto2.as_str());
+    assert_eq!(data_players(&matchmaker_data(&push)).len(), 6);
+    assert_eq!(newest_auto_ticket(&api).await, Some(auto2.clone()), "full: no third backfill");
+
+    // p1 leaves: a backfill without him, which t7 joins.
+    let sessions = p.ok("DescribePlayerSessions", json!({ "GameSessionId": gs, "PlayerId": "p1" }));
+    let ps = sessions["PlayerSessions"][0]["PlayerSessionId"].as_str().unwrap_or_default().to_string();
+    p.ok("AcceptPlayerSession", json!({ "GameSessionId": gs, "PlayerSessionId": ps }));
+    p.ok("RemovePlayerSession", json!({ "GameSessionId": gs, "PlayerSessionId": ps }));
+    let auto3 = newest_auto_ticket(&api).await.expect("a backfill once a player left");
+    assert_ne!(auto3, auto2);
+    let players = describe(&api, proto, &[&auto3]).await[0]["Players"].clone();
+    assert_eq!(players.as_array().map(Vec::len), Some(5));
+    ticket(&api, proto, "t7", "p7", 12.0).await;
+    let push = p.push().expect("UpdateGameSession push");
+    assert_eq!(data_players(&matchmaker_data(&push)), ["p2", "p3", "p4", "p5", "p6", "p7"]);
+
+    // Stopping an automatic backfill turns it off for the game session.
+    let sessions = p.ok("DescribePlayerSessions", json!({ "GameSessionId": gs, "PlayerId": "p2" }));
+    let ps = sessions["PlayerSessions"][0]["PlayerSessionId"].as_str().unwrap_or_default().to_string();
+    p.ok("AcceptPlayerSession", json!({ "GameSessionId": gs, "PlayerSessionId": ps }));
+    p.ok("RemovePlayerSession", json!({ "GameSessionId": gs, "PlayerSessionId": ps }));
+    let auto4 = newest_auto_ticket(&api).await.expect("a backfill once p2 left");
+    api.call(proto, "StopMatchmaking", json!({"TicketId": auto4})).await.assert_ok();
+    let push = p.push().expect("UpdateGameSession push");
+    assert_eq!(
+        (&push["UpdateReason"], &push["BackfillTicketId"]),
+        (&json!("BACKFILL_CANCELLED"), &json!(auto4))
+    );
+    let sessions = p.ok("DescribePlayerSessions", json!({ "GameSessionId": gs, "PlayerId": "p3" }));
+    let ps = sessions["PlayerSessions"][0]["PlayerSessionId"].as_str().unwrap_or_default().to_string();
+    p.ok("AcceptPlayerSession", json!({ "GameSessionId": gs, "PlayerSessionId": ps }));
+    p.ok("RemovePlayerSession", json!({ "GameSessionId": gs, "PlayerSessionId": ps }));
+    assert_eq!(newest_auto_ticket(&api).await, Some(auto4.clone()), "stopped: no new automatic backfill");
+
+    // The game ends (the process ends): a backfill still searching is cancelled.
+    let players: Vec<Value> = describe(&api, proto, &[&auto4]).await[0]["Players"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["PlayerId"] != "p3")
+        .map(|p| json!({"PlayerId": p["PlayerId"], "Team": p["Team"]}))
+        .collect();
+    api.call(
+        proto,
+        "StartMatchBackfill",
+        json!({"TicketId": "bf-end", "ConfigurationName": "cfg", "GameSessionArn": gs, "Players": players}),
+    )
+    .await
+    .assert_ok();
+    assert_eq!(status(&api, proto, "bf-end").await, "SEARCHING");
+    p.ok("TerminateServerProcess", json!({}));
+    let t = &describe(&api, proto, &["bf-end"]).await[0];
+    assert_eq!((&t["Status"], &t["StatusMessage"]), (&json!("CANCELLED"), &json!("The game session ended.")));
+    api.assert_invariants();
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_automatic_backfill_that_times_out_tells_the_server_and_starts_over() {
+    let api = Api::new();
+    let proto = Proto::Json;
+    let mut p = crate::game_servers::Process::attach(&api, "proc-auto-timeout");
+    p.ok("ActivateServerProcess", json!({ "SdkVersion": "5.6.0", "Port": 7777, "LogPaths": null }));
+    api.call(proto, "CreateMatchmakingRuleSet", json!({"Name": "roomy", "RuleSetBody": ROOMY_2X3}))
+        .await
+        .assert_ok();
+    api.call(
+        proto,
+        "CreateMatchmakingConfiguration",
+        json!({"Name": "cfg", "RuleSetName": "roomy", "RequestTimeoutSeconds": 10, "AcceptanceRequired": false,
+            "GameSessionQueueArns": ["arn:aws:gamelift:us-east-1:123456789012:gamesessionqueue/default-anywhere-queue"],
+            "BackfillMode": "AUTOMATIC"}),
+    )
+    .await
+    .assert_ok();
+    for i in 1..=4 {
+        ticket(&api, proto, &format!("t{i}"), &format!("p{i}"), 10.0 + f64::from(i)).await;
+    }
+    let push = p.push().expect("CreateGameSession push");
+    let gs = push["GameSessionId"].as_str().unwrap_or_default().to_string();
+    p.ok("ActivateGameSession", json!({ "GameSessionId": gs }));
+    let auto1 = newest_auto_ticket(&api).await.expect("an automatic backfill on activation");
+    advance(&api, 9.9).await;
+    assert!(p.push().is_none(), "still searching");
+    advance(&api, 0.2).await;
+    let push = p.push().expect("UpdateGameSession push");
+    assert_eq!(
+        (&push["UpdateReason"], &push["BackfillTicketId"]),
+        (&json!("BACKFILL_TIMED_OUT"), &json!(auto1))
+    );
+    assert_eq!(status(&api, proto, &auto1).await, "TIMED_OUT");
+    let auto2 = newest_auto_ticket(&api).await.expect("a fresh automatic backfill");
+    assert_ne!(auto2, auto1);
+    assert_eq!(status(&api, proto, &auto2).await, "SEARCHING");
+    // Switched to MANUAL, the configuration starts no more.
+    api.call(proto, "UpdateMatchmakingConfiguration", json!({"Name": "cfg", "BackfillMode": "MANUAL"}))
+        .await
+        .assert_ok();
+    advance(&api, 10.1).await;
+    assert_eq!(p.push().map(|m| m["UpdateReason"].clone()), Some(json!("BACKFILL_TIMED_OUT")));
+    assert_eq!(newest_auto_ticket(&api).await, Some(auto2));
     api.assert_invariants();
 }

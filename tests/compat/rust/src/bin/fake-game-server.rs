@@ -11,6 +11,8 @@
 //! - `activate <game-session-id>` — ActivateGameSession
 //! - `accept <game-session-id> <player-session-id>` — AcceptPlayerSession
 //! - `remove <game-session-id> <player-session-id>` — RemovePlayerSession
+//! - `call <Action> <JSON object>` — any other action with these members, e.g.
+//!   `call StartMatchBackfill {"GameSessionArn": "...", "Players": [...]}`
 //! - `ending` — ProcessEnding, then exit without a close frame (as the Go SDK does)
 
 use std::time::Duration;
@@ -70,6 +72,13 @@ async fn main() {
                 let Ok(Some(line)) = line else { return };
                 let words: Vec<&str> = line.split_whitespace().collect();
                 let reply = match words.as_slice() {
+                    ["call", action, ..] => {
+                        let body = line.splitn(3, ' ').nth(2).unwrap_or("{}");
+                        match serde_json::from_str::<Value>(body) {
+                            Ok(fields) => server.request(action, fields).await,
+                            Err(e) => Err(format!("call {action}: the members are not JSON: {e}")),
+                        }
+                    }
                     ["activate", gs] => server.activate_game_session(gs).await,
                     ["accept", gs, ps] => server.accept_player_session(gs, ps).await,
                     ["remove", gs, ps] => server.remove_player_session(gs, ps).await,

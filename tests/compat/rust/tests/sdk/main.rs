@@ -11,6 +11,7 @@ mod create_game_session_errors;
 mod describe_game_sessions;
 mod fleets;
 mod game_servers;
+mod matchmaking;
 mod protocol;
 mod queues;
 mod sessions;
