@@ -4,8 +4,9 @@
 //! thousands close, the emulator frees all of it, but glibc's allocator keeps freed pages that
 //! are not at the top of its heaps: the process would stay at its peak size. So once the number
 //! of open sockets has fallen to half of its peak (by at least [`TRIM_AFTER`] sockets), the
-//! allocator is asked to return its free pages (`malloc_trim`, on a blocking thread). Other
-//! allocators (musl in the static container build) have no such call; there this is a no-op.
+//! allocator is asked to return its free pages (`malloc_trim`, on a blocking thread). The static
+//! container binary links glibc too, so it trims as well; other C libraries (musl) have no such
+//! call, and there this is a no-op.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
