@@ -197,6 +197,16 @@ pub struct Config {
     #[arg(long, env = "GAMELIFT_EMULATOR_MAX_BODY_SIZE", default_value_t = 8 * 1024 * 1024)]
     pub max_body_size: usize,
 
+    /// Longest time a client may take to send a request's headers, from its first byte; past it
+    /// the emulator answers 408 and closes the connection. 0 turns the check off.
+    #[arg(long, env = "GAMELIFT_EMULATOR_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_read_timeout: Duration,
+
+    /// How long a keep-alive connection may sit without a request before the emulator closes it
+    /// (game-server WebSockets are not affected). 0 turns the check off.
+    #[arg(long, env = "GAMELIFT_EMULATOR_IDLE_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+
     /// Check the SigV4 signature of every API request against --credentials / --credentials-file
     /// (off by default: any signature, or none, is accepted).
     #[arg(long, env = "GAMELIFT_EMULATOR_VERIFY_SIGNATURES")]
@@ -310,17 +320,23 @@ mod tests {
     }
 }
 
-/// The warning logged at start when the API listens beyond loopback: the emulator checks no
-/// credentials (unless `--verify-signatures`), and `/_emulator/*` (reset, faults, clock) is open
-/// to anyone who can reach the port. `None` on a loopback address.
-pub fn exposure_warning(addr: std::net::SocketAddr) -> Option<String> {
+/// The warning logged at start when a listener (`--bind`, or `--wss-bind`, which serves the same
+/// routes) is beyond loopback: `/_emulator/*` (reset, faults, clock) is open to anyone who can
+/// reach the port, and so is the API unless `--verify-signatures` is on. `None` on a loopback
+/// address.
+pub fn exposure_warning(addr: std::net::SocketAddr, verify_signatures: bool) -> Option<String> {
     if addr.ip().is_loopback() {
         return None;
     }
+    let api = if verify_signatures {
+        "can call the API with any of the --credentials keys"
+    } else {
+        "can call the API without credentials"
+    };
     Some(format!(
-        "listening on {addr}, beyond loopback: anyone who can reach this port can call the API without credentials \
-         and reset the emulator or inject faults through /_emulator/*; bind to 127.0.0.1 unless the network is trusted \
-         (a container's own network namespace is the usual case)"
+        "listening on {addr}, beyond loopback: anyone who can reach this port {api} \
+         and reset the emulator, inject faults or move its clock through /_emulator/* (never authenticated); \
+         bind to 127.0.0.1 unless the network is trusted (a container's own network namespace is the usual case)"
     ))
 }
 
@@ -331,11 +347,14 @@ mod exposure_tests {
     #[test]
     fn binding_beyond_loopback_warns_and_loopback_does_not() {
         for quiet in ["127.0.0.1:9080", "[::1]:9080", "127.0.0.2:1"] {
-            assert_eq!(exposure_warning(quiet.parse().expect("addr")), None, "{quiet}");
+            assert_eq!(exposure_warning(quiet.parse().expect("addr"), false), None, "{quiet}");
         }
         for loud in ["0.0.0.0:9080", "[::]:9080", "192.168.1.4:9080"] {
-            let w = exposure_warning(loud.parse().expect("addr")).expect(loud);
+            let w = exposure_warning(loud.parse().expect("addr"), false).expect(loud);
             assert!(w.contains("beyond loopback") && w.contains("/_emulator/"), "{w}");
+            assert!(w.contains("without credentials"), "{w}");
+            let w = exposure_warning(loud.parse().expect("addr"), true).expect(loud);
+            assert!(w.contains("--credentials") && !w.contains("without credentials"), "{w}");
         }
     }
 }

@@ -17,12 +17,14 @@
 //! - `state.rs`: the shared handle (world behind one mutex, clock, config, fixtures).
 //! - `lifecycle.rs`: the driver task that applies timed transitions.
 //! - `sdk/`: the Server SDK 5 WebSocket that game-server processes connect to; `tls.rs` the
-//!   `wss://` listener in front of the same router.
+//!   `wss://` listener in front of the same router; `serve.rs` the accept loop both listeners
+//!   share (keep-alive, upgrades, graceful shutdown, header-read and idle timeouts).
 //! - `events/`: the event bus placement events are published to (the log behind
 //!   `GET /_emulator/events`, SNS and webhook sinks), and their AWS envelope.
 //! - `flexmatch/`: the FlexMatch rule language engine (rule sets, matching); pure, no HTTP.
 //! - `metrics.rs`: `GET /metrics` (Prometheus); `server.rs`: [`Server`], the emulator inside a
 //!   Rust test's own process.
+//! - `memory.rs`: gives the allocator's free pages back after a spike of game-server sockets.
 //! - `faults.rs`: fault injection rules (`/_emulator/faults`), consulted before each operation.
 //! - `sigv4.rs`: optional SigV4 verification of API requests (`--verify-signatures`).
 //! - `fixtures.rs`, `config.rs`, `clock.rs`, `error.rs`.
@@ -41,11 +43,13 @@ pub mod flexmatch;
 pub mod healthcheck;
 pub mod journal;
 pub mod lifecycle;
+pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod ops;
 pub mod protocol;
 pub mod sdk;
+pub mod serve;
 pub mod server;
 pub mod sigv4;
 pub mod state;
@@ -75,7 +79,7 @@ pub async fn run(
 ) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
         em.set_listen_addr(addr);
-        if let Some(warning) = config::exposure_warning(addr) {
+        if let Some(warning) = config::exposure_warning(addr, em.config().verify_signatures) {
             tracing::warn!("{warning}");
         }
     }
@@ -92,6 +96,7 @@ pub async fn run(
             let _ = rx.wait_for(|stop| *stop).await;
         }
     });
+    let timeouts = serve::Timeouts::from_config(em.config());
     let wss = match em.config().wss_bind {
         None => None,
         Some(addr) => {
@@ -103,6 +108,9 @@ pub async fn run(
             let acceptor = identity.acceptor().map_err(std::io::Error::other)?;
             let tls_listener = TcpListener::bind(addr).await?;
             let local = tls_listener.local_addr()?;
+            if let Some(warning) = config::exposure_warning(local, em.config().verify_signatures) {
+                tracing::warn!("wss listener: {warning}");
+            }
             let url = format!("wss://{}", em.advertised(local));
             tracing::info!(url = %url, "wss listener for game servers ready");
             em.set_wss(url, identity.cert_pem.clone());
@@ -110,19 +118,19 @@ pub async fn run(
             let stop = async move {
                 let _ = rx.wait_for(|stop| *stop).await;
             };
-            Some(tokio::spawn(tls::serve(tls_listener, acceptor, app(em.clone()), stop)))
+            Some(tokio::spawn(tls::serve(tls_listener, acceptor, app(em.clone()), timeouts, stop)))
         }
     };
     let events = em.clone();
     let journaled = em.journal().is_some().then(|| em.clone());
-    let served = axum::serve(listener, app(em))
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            // Long polls of the event log end now, so the graceful shutdown does not wait them out.
-            events.events().stop_waiting();
-            let _ = stop_tx.send(true);
-        })
-        .await;
+    let plain = |tcp: tokio::net::TcpStream| std::future::ready(Some(tcp));
+    serve::serve(listener, app(em), timeouts, plain, async move {
+        shutdown.await;
+        // Long polls of the event log end now, so the graceful shutdown does not wait them out.
+        events.events().stop_waiting();
+        let _ = stop_tx.send(true);
+    })
+    .await;
     let _ = driver.await;
     if let Some(sinks) = sinks {
         let _ = sinks.await;
@@ -134,5 +142,5 @@ pub async fn run(
     if let Some(em) = journaled {
         let _ = tokio::task::spawn_blocking(move || em.journal().map(crate::journal::Journal::flush)).await;
     }
-    served
+    Ok(())
 }

@@ -407,15 +407,28 @@ impl Emulator {
     /// Registers a game-server socket; returns its connection number.
     pub(crate) fn register_connection(&self, tx: mpsc::UnboundedSender<ProcessMessage>) -> u64 {
         let id = self.inner.next_connection.fetch_add(1, Ordering::Relaxed);
-        self.inner.connections.lock().unwrap_or_else(|p| p.into_inner()).insert(id, tx);
+        let mut conns = self.inner.connections.lock().unwrap_or_else(|p| p.into_inner());
+        conns.insert(id, tx);
+        crate::memory::socket_opened(conns.len());
+        drop(conns);
         self.changed();
         id
     }
 
     /// Forgets a closed game-server socket.
     pub(crate) fn unregister_connection(&self, id: u64) {
-        self.inner.connections.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+        let mut conns = self.inner.connections.lock().unwrap_or_else(|p| p.into_inner());
+        conns.remove(&id);
+        crate::model::compute::shrink_after_spike(&mut conns);
+        let open = conns.len();
+        drop(conns);
+        crate::memory::socket_closed(open);
         self.changed();
+    }
+
+    /// How many game-server sockets are registered (open, or closing right now).
+    pub fn open_connections(&self) -> usize {
+        self.inner.connections.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     /// Records the running wss listener: its base URL and certificate (PEM).

@@ -11,14 +11,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto::Builder;
 use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
-use tower::ServiceExt as _;
 
 /// A certificate chain and key, plus the PEM text of the leaf certificate.
 pub struct Identity {
@@ -67,47 +64,29 @@ impl Identity {
     }
 }
 
-/// Serves `app` over TLS on `listener` until `shutdown` resolves. Each connection is served by
-/// hyper with upgrades enabled (WebSockets).
+/// Serves `app` over TLS on `listener` until `shutdown` resolves: the same accept loop, timeouts
+/// and WebSocket upgrades as the plain listener ([`crate::serve`]), behind a TLS handshake.
 pub async fn serve(
     listener: TcpListener,
     acceptor: TlsAcceptor,
     app: Router,
+    timeouts: crate::serve::Timeouts,
     shutdown: impl Future<Output = ()>,
 ) {
-    tokio::pin!(shutdown);
-    loop {
-        let (tcp, peer) = tokio::select! {
-            _ = &mut shutdown => return,
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(e) => {
-                    tracing::debug!("wss accept failed: {e}");
-                    continue;
-                }
-            },
-        };
+    let handshake = move |tcp: tokio::net::TcpStream| {
         let acceptor = acceptor.clone();
-        let app = app.clone();
-        tokio::spawn(async move {
-            let tls = match acceptor.accept(tcp).await {
-                Ok(s) => s,
+        async move {
+            let peer = tcp.peer_addr().ok();
+            match acceptor.accept(tcp).await {
+                Ok(tls) => Some(tls),
                 Err(e) => {
-                    tracing::debug!(%peer, "TLS handshake failed: {e}");
-                    return;
+                    tracing::debug!(?peer, "TLS handshake failed: {e}");
+                    None
                 }
-            };
-            let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                app.clone().oneshot(req.map(axum::body::Body::new))
-            });
-            if let Err(e) = Builder::new(TokioExecutor::new())
-                .serve_connection_with_upgrades(TokioIo::new(tls), service)
-                .await
-            {
-                tracing::debug!(%peer, "wss connection ended: {e}");
             }
-        });
-    }
+        }
+    };
+    crate::serve::serve(listener, app, timeouts, handshake, shutdown).await;
 }
 
 #[cfg(test)]

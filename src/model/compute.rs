@@ -240,6 +240,16 @@ pub(crate) struct ReservedProcess {
     pub port: u16,
 }
 
+/// A table that once held thousands of entries (a spike of game-server sockets) keeps its
+/// capacity after they are gone; give most of it back once it is three-quarters empty.
+pub(crate) fn shrink_after_spike<K: std::hash::Hash + Eq, V, S: std::hash::BuildHasher>(
+    map: &mut std::collections::HashMap<K, V, S>,
+) {
+    if map.capacity() > 64 && map.len() < map.capacity() / 4 {
+        map.shrink_to(map.len() * 2);
+    }
+}
+
 impl Hosts {
     /// Picks a process for a new game session in `location` of a process-driven fleet and
     /// records the session on it. Returns (pID, compute name, IP, DNS, port).
@@ -262,7 +272,10 @@ impl Hosts {
 
     /// Forgets a process (its socket, if any, should already have been told to close).
     pub(crate) fn remove(&mut self, fleet: &str, pid: &str) -> Option<Process> {
-        self.processes.get_mut(fleet).and_then(|m| m.remove(pid))
+        let procs = self.processes.get_mut(fleet)?;
+        let removed = procs.remove(pid);
+        shrink_after_spike(procs);
+        removed
     }
 
     pub(crate) fn send(&mut self, fleet: &str, pid: &str, message: ProcessMessage) {
@@ -291,6 +304,19 @@ pub struct ServerProcess<'w> {
     world: &'w mut World,
     fleet: Arc<str>,
     pid: Arc<str>,
+}
+
+/// See [`World::process_footprint`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessFootprint {
+    /// Processes known (connected, or waiting for a reconnect).
+    pub processes: usize,
+    /// Slots of the fleet's process table.
+    pub table_capacity: usize,
+    /// Messages waiting for a socket (the outbox, and those kept for a reconnect).
+    pub queued_messages: usize,
+    /// Pending timers acting on the fleet's processes.
+    pub timers: usize,
 }
 
 impl World {
@@ -502,6 +528,23 @@ impl World {
             }
         }
         Ok(())
+    }
+
+    /// What the world holds for the game-server processes of `fleet_id` (tests check that a
+    /// closed socket leaves nothing behind once its reconnect grace is over).
+    pub fn process_footprint(&self, fleet_id: &str) -> ProcessFootprint {
+        let procs = self.hosts.processes.get(fleet_id);
+        ProcessFootprint {
+            processes: procs.map_or(0, |m| m.len()),
+            table_capacity: procs.map_or(0, |m| m.capacity()),
+            queued_messages: self.hosts.outbox.len()
+                + procs.map_or(0, |m| m.values().map(|p| p.pending.len()).sum::<usize>()),
+            timers: self
+                .timers()
+                .iter()
+                .filter(|(_, t)| matches!(t.subject(), Subject::Process(f, _) if *f == *fleet_id))
+                .count(),
+        }
     }
 
     /// The socket `conn` of process `key` closed. Unless another socket took over, the process

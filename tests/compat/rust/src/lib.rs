@@ -225,6 +225,20 @@ impl Emulator {
         Client::from_conf(config)
     }
 
+    /// A client like [`Emulator::client`] that signs with this access key and secret, as if
+    /// configured for `region` (for `--verify-signatures`).
+    pub fn client_signed(&self, access_key: &str, secret: &str, region: &str) -> Client {
+        let config = aws_sdk_gamelift::Config::builder()
+            .endpoint_url(&self.base_url)
+            .region(Region::new(region.to_owned()))
+            .credentials_provider(Credentials::new(access_key, secret, None, None, "test"))
+            .behavior_version(BehaviorVersion::latest())
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(TimeoutConfig::builder().operation_timeout(Duration::from_secs(10)).build())
+            .build();
+        Client::from_conf(config)
+    }
+
     /// `POST /_emulator/reset`; panics unless the emulator answers 2xx.
     pub async fn reset(&self) {
         let resp = self

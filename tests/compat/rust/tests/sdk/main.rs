@@ -15,3 +15,4 @@ mod matchmaking;
 mod protocol;
 mod queues;
 mod sessions;
+mod signatures;
