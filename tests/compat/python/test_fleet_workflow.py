@@ -48,7 +48,7 @@ def status_of(client, game_session_id):
     return client.describe_game_sessions(GameSessionId=game_session_id)["GameSessions"][0]
 
 
-def test_fleet_blue_green_workflow_moves_players_and_deletes_the_old_fleet(gl):
+def test_fleet_blue_green_workflow_moves_players_and_deletes_the_old_fleet(gl, module_endpoint):
     build = gl.create_build(
         Name="server",
         Version="1.0",
@@ -57,8 +57,10 @@ def test_fleet_blue_green_workflow_moves_players_and_deletes_the_old_fleet(gl):
     )["Build"]
     assert build["Status"] == "READY"
 
+    set_clock_paused(module_endpoint, True)  # NEW holds while the test looks, however slow the machine
     blue = create_fleet(gl, build["BuildId"], "blue")
     assert gl.describe_fleet_attributes(FleetIds=[blue])["FleetAttributes"][0]["Status"] == "NEW"
+    set_clock_paused(module_endpoint, False)
     wait_active(gl, blue)
 
     alias = gl.create_alias(Name="live", RoutingStrategy={"Type": "SIMPLE", "FleetId": blue})["Alias"]
