@@ -197,6 +197,16 @@ impl Emulator {
         }
     }
 
+    /// The start of a journaled call: the journal lock, the time the call runs at, and the
+    /// fresh seed the generator now draws from.
+    fn begin<'j>(&self, j: &'j Journal) -> (std::sync::MutexGuard<'j, journal::Writer>, Now, u64) {
+        let writer = j.lock();
+        let now = self.inner.clock.now();
+        let seed = ids::fresh_seed();
+        ids::reseed(seed);
+        (writer, now, seed)
+    }
+
     /// Runs `f` as one journaled command: under the journal lock, at one pinned time, with the
     /// generator reseeded; then appends `command()` (built after `f`, so it can record the
     /// state `f` left) and leaves its sequence number for [`journal::take_appended`]. Without a
@@ -206,10 +216,7 @@ impl Emulator {
         if journal::in_command() {
             return f();
         }
-        let mut writer = j.lock();
-        let now = self.inner.clock.now();
-        let seed = ids::fresh_seed();
-        ids::reseed(seed);
+        let (mut writer, now, seed) = self.begin(j);
         let (out, _) = journal::scope(|| self.inner.clock.pinned(now, f));
         let seq = j.append(&mut writer, self.inner.clock.epoch_ns(now), seed, command());
         drop(writer);
@@ -224,10 +231,7 @@ impl Emulator {
         if journal::in_command() {
             return f();
         }
-        let mut writer = j.lock();
-        let now = self.inner.clock.now();
-        let seed = ids::fresh_seed();
-        ids::reseed(seed);
+        let (mut writer, now, seed) = self.begin(j);
         let (out, fired) = journal::scope(|| self.inner.clock.pinned(now, f));
         if fired {
             j.append(&mut writer, self.inner.clock.epoch_ns(now), seed, Command::Due);

@@ -1162,17 +1162,8 @@ impl World {
         let backfill_id =
             mm.backfill.and_then(|b| self.matchmaking.tickets.get(&b)).map(|t| t.id.to_string());
         let _ = self.push_game_session_update(&gs, "MATCHMAKING_DATA_UPDATED".into(), backfill_id);
-        self.matchmaking.matches.remove(&m);
-        for tseq in &mm.tickets {
-            self.end_ticket(*tseq, TicketStatus::Completed, "COMPLETED", "Matchmaking completed.", now);
-        }
         // The game now holds the backfill request's players and the new ones.
-        let players: Vec<TicketPlayer> = mm
-            .tickets
-            .iter()
-            .filter_map(|s| self.matchmaking.tickets.get(s))
-            .flat_map(|t| t.players.iter().cloned())
-            .collect();
+        let players = self.complete_tickets(m, &mm.tickets, now);
         if let Some(session) = self.matchmaking.sessions.get_mut(&gs) {
             session.players = players;
         }
@@ -1260,6 +1251,19 @@ impl World {
         }
     }
 
+    /// Match `m` is over: its `tickets` end COMPLETED; returns their players (who are now in the game).
+    fn complete_tickets(&mut self, m: u64, tickets: &[u64], now: Now) -> Vec<TicketPlayer> {
+        self.matchmaking.matches.remove(&m);
+        for seq in tickets {
+            self.end_ticket(*seq, TicketStatus::Completed, "COMPLETED", "Matchmaking completed.", now);
+        }
+        tickets
+            .iter()
+            .filter_map(|s| self.matchmaking.tickets.get(s))
+            .flat_map(|t| t.players.iter().cloned())
+            .collect()
+    }
+
     /// A WITH_QUEUE match could not be placed: its tickets end FAILED.
     fn match_failed(&mut self, m: u64, now: Now) {
         let Some(mm) = self.matchmaking.matches.get(&m).cloned() else { return };
@@ -1304,17 +1308,8 @@ impl World {
         }
         self.matchmaking.matches.insert(m, mm.clone());
         self.match_event(m, "MatchmakingSucceeded", now, |e| e.connection = connection.clone());
-        self.matchmaking.matches.remove(&m);
-        for seq in &mm.tickets {
-            self.end_ticket(*seq, TicketStatus::Completed, "COMPLETED", "Matchmaking completed.", now);
-        }
+        let players = self.complete_tickets(m, &mm.tickets, now);
         if let Some(c) = connection {
-            let players: Vec<TicketPlayer> = mm
-                .tickets
-                .iter()
-                .filter_map(|s| self.matchmaking.tickets.get(s))
-                .flat_map(|t| t.players.iter().cloned())
-                .collect();
             let gs = c.game_session_arn.clone();
             let session = MatchedSession { config: mm.config.clone(), players, auto_off: false };
             self.matchmaking.sessions.insert(gs.clone(), session);
