@@ -725,28 +725,36 @@ async fn newest_auto_ticket(api: &Api) -> Option<String> {
     })
 }
 
+/// An Anywhere game server `pid`, ready; an AUTOMATIC WITH_QUEUE configuration "cfg" on a 2×3
+/// rule set whose tickets time out after `timeout` seconds; tickets t1..t4 (players p1..p4) started.
+async fn automatic_game<'a>(api: &'a Api, pid: &str, timeout: u32) -> crate::game_servers::Process<'a> {
+    let proto = Proto::Json;
+    let mut p = crate::game_servers::Process::attach(api, pid);
+    p.ok("ActivateServerProcess", json!({ "SdkVersion": "5.6.0", "Port": 7777, "LogPaths": null }));
+    api.call(proto, "CreateMatchmakingRuleSet", json!({"Name": "roomy", "RuleSetBody": ROOMY_2X3}))
+        .await
+        .assert_ok();
+    let queue = "arn:aws:gamelift:us-east-1:123456789012:gamesessionqueue/default-anywhere-queue";
+    api.call(
+        proto,
+        "CreateMatchmakingConfiguration",
+        json!({"Name": "cfg", "RuleSetName": "roomy", "RequestTimeoutSeconds": timeout, "AcceptanceRequired": false,
+            "GameSessionQueueArns": [queue], "BackfillMode": "AUTOMATIC"}),
+    )
+    .await
+    .assert_ok();
+    for i in 1..=4 {
+        ticket(api, proto, &format!("t{i}"), &format!("p{i}"), 10.0 + f64::from(i)).await;
+    }
+    p
+}
+
 #[tokio::test(start_paused = true)]
 async fn backfill_mode_automatic_fills_open_slots_on_activation_after_each_backfill_and_when_a_player_leaves()
 {
     let api = Api::new();
     let proto = Proto::Json;
-    let mut p = crate::game_servers::Process::attach(&api, "proc-auto");
-    p.ok("ActivateServerProcess", json!({ "SdkVersion": "5.6.0", "Port": 7777, "LogPaths": null }));
-    api.call(proto, "CreateMatchmakingRuleSet", json!({"Name": "roomy", "RuleSetBody": ROOMY_2X3}))
-        .await
-        .assert_ok();
-    api.call(
-        proto,
-        "CreateMatchmakingConfiguration",
-        json!({"Name": "cfg", "RuleSetName": "roomy", "RequestTimeoutSeconds": 60, "AcceptanceRequired": false,
-            "GameSessionQueueArns": ["arn:aws:gamelift:us-east-1:123456789012:gamesessionqueue/default-anywhere-queue"],
-            "BackfillMode": "AUTOMATIC"}),
-    )
-    .await
-    .assert_ok();
-    for i in 1..=4 {
-        ticket(&api, proto, &format!("t{i}"), &format!("p{i}"), 10.0 + f64::from(i)).await;
-    }
+    let mut p = automatic_game(&api, "proc-auto", 60).await;
     assert_eq!(status(&api, proto, "t1").await, "PLACING");
     let push = p.push().expect("CreateGameSession push");
     let data = matchmaker_data(&push);
@@ -839,23 +847,7 @@ async fn backfill_mode_automatic_fills_open_slots_on_activation_after_each_backf
 async fn an_automatic_backfill_that_times_out_tells_the_server_and_starts_over() {
     let api = Api::new();
     let proto = Proto::Json;
-    let mut p = crate::game_servers::Process::attach(&api, "proc-auto-timeout");
-    p.ok("ActivateServerProcess", json!({ "SdkVersion": "5.6.0", "Port": 7777, "LogPaths": null }));
-    api.call(proto, "CreateMatchmakingRuleSet", json!({"Name": "roomy", "RuleSetBody": ROOMY_2X3}))
-        .await
-        .assert_ok();
-    api.call(
-        proto,
-        "CreateMatchmakingConfiguration",
-        json!({"Name": "cfg", "RuleSetName": "roomy", "RequestTimeoutSeconds": 10, "AcceptanceRequired": false,
-            "GameSessionQueueArns": ["arn:aws:gamelift:us-east-1:123456789012:gamesessionqueue/default-anywhere-queue"],
-            "BackfillMode": "AUTOMATIC"}),
-    )
-    .await
-    .assert_ok();
-    for i in 1..=4 {
-        ticket(&api, proto, &format!("t{i}"), &format!("p{i}"), 10.0 + f64::from(i)).await;
-    }
+    let mut p = automatic_game(&api, "proc-auto-timeout", 10).await;
     let push = p.push().expect("CreateGameSession push");
     let gs = push["GameSessionId"].as_str().unwrap_or_default().to_string();
     p.ok("ActivateGameSession", json!({ "GameSessionId": gs }));
