@@ -330,6 +330,27 @@ DEFAULT_BIN = REPO_ROOT / "target" / "debug" / "gamelift-emulator"
 HEALTH_DEADLINE_S = 10.0
 
 
+def wait_until_answering(proc, probe_url, what, deadline_s, output, interval=0.05):
+    """Poll `GET probe_url` until it answers 200. Fails the test, with the process's `output()`,
+    if `proc` (named `what`) exits first or `deadline_s` seconds pass."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"{what} exited with code {proc.returncode} before it answered:\n{output()}", pytrace=False)
+        try:
+            status, _, _ = http("GET", probe_url, timeout=1)
+            if status == 200:
+                return
+        except OSError:
+            pass
+        if time.monotonic() >= deadline:
+            pytest.fail(
+                f"{what} did not answer GET {probe_url} with 200 within {deadline_s:.0f} s:\n{output()}",
+                pytrace=False,
+            )
+        time.sleep(interval)
+
+
 @contextlib.contextmanager
 def running_emulator(*extra_args):
     """Start the emulator binary on a free port with the suite's flags plus `extra_args`
@@ -369,26 +390,7 @@ def running_emulator(*extra_args):
                 proc.wait()
 
     try:
-        deadline = time.monotonic() + HEALTH_DEADLINE_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(
-                    f"emulator exited with code {proc.returncode} before it became healthy:\n{output()}",
-                    pytrace=False,
-                )
-            try:
-                status, _, _ = http("GET", url + "/_emulator/health", timeout=1)
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() >= deadline:
-                pytest.fail(
-                    f"emulator did not answer GET /_emulator/health with 200 within "
-                    f"{HEALTH_DEADLINE_S:.0f} s:\n{output()}",
-                    pytrace=False,
-                )
-            time.sleep(0.05)
+        wait_until_answering(proc, url + "/_emulator/health", "emulator", HEALTH_DEADLINE_S, output)
         yield url
     finally:
         stop()
@@ -420,19 +422,7 @@ def running_moto_server():
         return log.read().decode("utf-8", "replace")[-4000:]
 
     try:
-        deadline = time.monotonic() + MOTO_DEADLINE_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"moto_server exited with code {proc.returncode}:\n{output()}", pytrace=False)
-            try:
-                status, _, _ = http("GET", url + "/moto-api/", timeout=1)
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() >= deadline:
-                pytest.fail(f"moto_server did not answer within {MOTO_DEADLINE_S:.0f} s:\n{output()}", pytrace=False)
-            time.sleep(0.1)
+        wait_until_answering(proc, url + "/moto-api/", "moto_server", MOTO_DEADLINE_S, output, interval=0.1)
         yield url
     finally:
         if proc.poll() is None:
@@ -443,6 +433,18 @@ def running_moto_server():
                 proc.kill()
                 proc.wait()
         log.close()
+
+
+def sns_to_sqs(moto_endpoint, name):
+    """An SNS topic and an SQS queue, both called `name`, the queue subscribed to the topic, on
+    moto_server. Returns (sqs client, topic ARN, queue URL)."""
+    sns = aws_client("sns", moto_endpoint)
+    sqs = aws_client("sqs", moto_endpoint)
+    topic_arn = sns.create_topic(Name=name)["TopicArn"]
+    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    return sqs, topic_arn, queue_url
 
 
 def aws_client(service, endpoint_url):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from gl_support import DEFAULT_BIN, advance_clock, clock, free_port, http, make_client
+from gl_support import DEFAULT_BIN, advance_clock, clock, free_port, http, make_client, wait_until_answering
 from test_game_server_loop import FakeGameServer
 
 FLEET = "fleet-00000000-0000-4000-8000-000000000001"
@@ -47,17 +47,10 @@ class Emulator:
         return self.log.read().decode("utf-8", "replace")
 
     def wait_healthy(self):
-        deadline = time.monotonic() + START_DEADLINE_S
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"emulator exited with {self.proc.returncode}:\n{self.output()}")
-            try:
-                if http("GET", self.url + "/_emulator/health", timeout=1)[0] == 200:
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.02)
-        pytest.fail(f"emulator not healthy within {START_DEADLINE_S} s:\n{self.output()}")
+        wait_until_answering(
+            self.proc, self.url + "/_emulator/health", "emulator", START_DEADLINE_S, self.output, interval=0.02
+        )
+        return self
 
     def client(self):
         return make_client(self.url)

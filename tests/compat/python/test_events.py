@@ -25,13 +25,13 @@ from gl_support import (
     FLEET_EC2,
     REGION,
     UUID_RE,
-    aws_client,
     fleet_arn,
     free_port,
     http,
     make_client,
     poll,
     running_emulator,
+    sns_to_sqs,
 )
 
 ISO_SECONDS = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"
@@ -98,12 +98,7 @@ def check_fulfilled_envelope(envelope, placement, queue_arn, custom_event_data=N
 
 
 def test_a_fulfilled_placement_reaches_sqs_through_sns(moto_endpoint):
-    sns = aws_client("sns", moto_endpoint)
-    sqs = aws_client("sqs", moto_endpoint)
-    topic_arn = sns.create_topic(Name="placement-events")["TopicArn"]
-    queue_url = sqs.create_queue(QueueName="placement-events")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    sqs, topic_arn, queue_url = sns_to_sqs(moto_endpoint, "placement-events")
 
     with running_emulator("--sns-endpoint", moto_endpoint) as endpoint:
         gl = make_client(endpoint)

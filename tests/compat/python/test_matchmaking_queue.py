@@ -26,12 +26,12 @@ from gl_support import (
     REGION,
     UUID_RE,
     advance_clock,
-    aws_client,
     http,
     make_client,
     poll,
     running_emulator,
     set_clock_paused,
+    sns_to_sqs,
 )
 from test_game_server_loop import FakeGameServer
 
@@ -60,12 +60,7 @@ ATTR_KEYS = {"STRING": "S", "DOUBLE": "N", "STRING_LIST": "SL", "STRING_DOUBLE_M
 def stack(moto_endpoint):
     """moto_server with an SNS topic fanned out to an SQS queue, and an emulator (clock paused)
     publishing to it."""
-    sns = aws_client("sns", moto_endpoint)
-    sqs = aws_client("sqs", moto_endpoint)
-    topic = sns.create_topic(Name="matchmaking-events")["TopicArn"]
-    queue_url = sqs.create_queue(QueueName="matchmaking-events")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    sqs, topic, queue_url = sns_to_sqs(moto_endpoint, "matchmaking-events")
     flags = ("--clock", "paused", "--matchmaking-seed", "7", "--sns-endpoint", moto_endpoint)
     with running_emulator(*flags) as endpoint:
         yield SimpleNamespace(endpoint=endpoint, sqs=sqs, queue_url=queue_url, topic=topic, received=[])
