@@ -86,10 +86,15 @@ pub fn is_read(op: &str) -> bool {
         && op != "GetComputeAuthToken"
 }
 
+/// The table row serving operation `op`.
+fn entry(op: &str) -> Option<&'static Entry> {
+    TABLE.iter().find(|e| e.name == op)
+}
+
 /// Runs a journaled operation again at start-up (no fault injection; its answer goes nowhere,
 /// errors included, as it went when it was first run).
 pub(crate) fn replay(em: &Emulator, op: &str, codec: Codec, body: &[u8]) -> Result<(), String> {
-    match TABLE.iter().find(|e| e.name == op) {
+    match entry(op) {
         Some(entry) => {
             let _ = (entry.call)(em, codec, body);
             Ok(())
@@ -198,7 +203,7 @@ const _: () = {
 pub fn dispatch(em: &Emulator, op: &str, codec: Codec, body: &[u8]) -> ApiResult<Output> {
     // What this call journals is what its caller waits for (`journal::take_appended`).
     let _ = crate::journal::take_appended();
-    match TABLE.iter().find(|e| e.name == op) {
+    match entry(op) {
         Some(entry) => match em.faults().error(op) {
             Some(injected) => Err(injected),
             None => (entry.call)(em, codec, body),
