@@ -129,10 +129,7 @@ impl Emulator {
         // its reconnect grace starts at this start; a process that reconnects with its pID gets
         // its state back.
         for (conn, who) in attached {
-            em.command(
-                || Command::Detach { who: who.clone(), conn },
-                || em.with_world(|w, now| w.disconnect_process(now, who.key(), conn)),
-            );
+            crate::sdk::disconnect(&em, &who, conn);
         }
         if let Some(j) = em.journal() {
             j.flush();
@@ -266,9 +263,8 @@ impl Emulator {
                     Ok(())
                 }
                 Command::Attach { who, conn } => {
-                    let _ = self.with_world(|w, now| {
-                        w.connect_process(now, who.key(), &who.compute, *conn, &who.sdk)
-                    });
+                    // A refused attach was journaled too; it is refused again.
+                    let _ = crate::sdk::connect(self, who, *conn);
                     Ok(())
                 }
                 Command::Message { who, text } => {
@@ -276,7 +272,7 @@ impl Emulator {
                     Ok(())
                 }
                 Command::Detach { who, conn } => {
-                    self.with_world(|w, now| w.disconnect_process(now, who.key(), *conn));
+                    crate::sdk::disconnect(self, who, *conn);
                     Ok(())
                 }
                 Command::Control { name, arg } => crate::ops::control::replay(self, name, arg),

@@ -80,11 +80,7 @@ pub struct Attached {
 pub fn attach(em: &Emulator, who: &ProcessIdentity) -> Result<Attached, ApiError> {
     let (tx, messages) = mpsc::unbounded_channel();
     let conn = em.register_connection(tx);
-    let connected = em.command(
-        || crate::journal::Command::Attach { who: who.clone(), conn },
-        || em.with_world(|w, now| w.connect_process(now, who.key(), &who.compute, conn, &who.sdk)),
-    );
-    match connected {
+    match connect(em, who, conn) {
         Ok(()) => Ok(Attached { conn, messages }),
         Err(e) => {
             em.unregister_connection(conn);
@@ -97,6 +93,21 @@ pub fn attach(em: &Emulator, who: &ProcessIdentity) -> Result<Attached, ApiError
 /// the process ends.
 pub fn detach(em: &Emulator, who: &ProcessIdentity, conn: u64) {
     em.unregister_connection(conn);
+    disconnect(em, who, conn);
+}
+
+/// Process `who` joins the world on connection `conn` (a journaled command; start-up replay
+/// runs it again).
+pub(crate) fn connect(em: &Emulator, who: &ProcessIdentity, conn: u64) -> Result<(), ApiError> {
+    em.command(
+        || crate::journal::Command::Attach { who: who.clone(), conn },
+        || em.with_world(|w, now| w.connect_process(now, who.key(), &who.compute, conn, &who.sdk)),
+    )
+}
+
+/// Connection `conn` of process `who` is gone from the world (a journaled command; start-up
+/// replay runs it again, and a restart runs it for every process that was attached).
+pub(crate) fn disconnect(em: &Emulator, who: &ProcessIdentity, conn: u64) {
     em.command(
         || crate::journal::Command::Detach { who: who.clone(), conn },
         || em.with_world(|w, now| w.disconnect_process(now, who.key(), conn)),
